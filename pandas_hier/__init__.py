@@ -1,0 +1,43 @@
+"""pandas-hier: nested hierarchical regression from pandas.
+
+``import pandas_hier`` registers the ``df.hier`` accessor on every pandas DataFrame. Importing it
+does not import PyMC: the modelling stack loads only when a model is built.
+
+Examples
+--------
+>>> import pandas as pd
+>>> import pandas_hier
+>>> df = pd.DataFrame({"state": ["NY", "NY", "CA"], "county": ["Kings", "Erie", "Kings"]})
+>>> enc = df.hier.encode(["state", "county"])
+>>> enc["county_idx"].tolist()
+[2, 1, 0]
+"""
+
+from pandas_hier import accessor as _accessor  # noqa: F401  (registers df.hier)
+from pandas_hier import datasets
+from pandas_hier.encoding import Hierarchy, decode, encode, hierarchy_of, tables, validate
+from pandas_hier.errors import (
+    DroppedRowsWarning,
+    HierError,
+    HierValidationError,
+    LevelsNotRecordedError,
+    NotEncodedError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DroppedRowsWarning",
+    "HierError",
+    "HierValidationError",
+    "Hierarchy",
+    "LevelsNotRecordedError",
+    "NotEncodedError",
+    "__version__",
+    "datasets",
+    "decode",
+    "encode",
+    "hierarchy_of",
+    "tables",
+    "validate",
+]

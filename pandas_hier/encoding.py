@@ -1,0 +1,435 @@
+"""Labels -> integer codes per level path, lookup tables, decoding.
+
+Pure functions on DataFrames; none of them mutates its input. The accessor methods
+``df.hier.encode``, ``df.hier.tables``, ``df.hier.validate`` and ``df.hier.decode`` are one call
+each to the functions here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pandas_hier import _codes, schema
+from pandas_hier.errors import (
+    DroppedRowsWarning,
+    HierValidationError,
+    LevelsNotRecordedError,
+    NotEncodedError,
+)
+
+__all__ = ["ATTRS_KEY", "Hierarchy", "decode", "encode", "hierarchy_of", "tables", "validate"]
+
+#: Key under which ``encode`` records its levels in ``DataFrame.attrs``. The record is a plain
+#: JSON-able dict so that frames keep working with ``to_parquet`` (which serialises ``attrs``).
+ATTRS_KEY = "pandas_hier"
+_DEFAULT_SUFFIX = "_idx"
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """The levels of a nested hierarchy, top first, and the suffix of their code columns.
+
+    Parameters
+    ----------
+    levels : tuple of hashable
+        Level column names from the top of the tree (for example ``("degree", "state",
+        "county")``); each level is nested in the one before it.
+    suffix : str, default "_idx"
+        Appended to a level's name to name its integer code column.
+
+    Examples
+    --------
+    >>> from pandas_hier import Hierarchy
+    >>> h = Hierarchy(("degree", "state", "county"))
+    >>> h.code_columns
+    ('degree_idx', 'state_idx', 'county_idx')
+    >>> h.parent("county")
+    'state'
+    """
+
+    levels: tuple[Hashable, ...]
+    suffix: str = _DEFAULT_SUFFIX
+
+    def __post_init__(self) -> None:
+        levels = tuple(self.levels)
+        object.__setattr__(self, "levels", levels)
+        if not levels:
+            raise ValueError("levels must name at least one column, e.g. ['state', 'county']")
+        dupes = sorted({repr(x) for x in levels if levels.count(x) > 1})
+        if dupes:
+            raise ValueError(f"levels must be distinct; repeated: {', '.join(dupes)}")
+        if not isinstance(self.suffix, str) or not self.suffix:
+            raise ValueError(f"suffix must be a non-empty string, got {self.suffix!r}")
+
+    @property
+    def code_columns(self) -> tuple[str, ...]:
+        """Names of the integer code columns, one per level, in level order."""
+        return tuple(f"{level}{self.suffix}" for level in self.levels)
+
+    def code_column(self, level: Hashable) -> str:
+        """Name of the code column of ``level``."""
+        return self.code_columns[self.position(level)]
+
+    def position(self, level: Hashable) -> int:
+        """Depth of ``level`` (0 for the top); raises ``KeyError`` listing the valid levels."""
+        try:
+            return self.levels.index(level)
+        except ValueError:
+            raise KeyError(
+                f"unknown level {level!r}; the levels are {list(self.levels)!r}"
+            ) from None
+
+    def parent(self, level: Hashable) -> Hashable | None:
+        """The level above ``level``, or ``None`` for the top level."""
+        pos = self.position(level)
+        return self.levels[pos - 1] if pos else None
+
+    def to_attrs(self) -> dict:
+        """The JSON-able record stored in ``DataFrame.attrs``."""
+        return {"levels": list(self.levels), "suffix": self.suffix}
+
+    @classmethod
+    def from_attrs(cls, record: Mapping) -> Hierarchy:
+        """Inverse of :meth:`to_attrs`."""
+        return cls(tuple(record["levels"]), record.get("suffix", _DEFAULT_SUFFIX))
+
+
+def hierarchy_of(
+    df: pd.DataFrame, levels: Sequence[Hashable] | None = None, suffix: str | None = None
+) -> Hierarchy:
+    """The hierarchy a frame was encoded with, or the one given explicitly.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A frame, usually the output of :func:`encode`.
+    levels : sequence of hashable, optional
+        Levels to use instead of the frame's record.
+    suffix : str, optional
+        Code-column suffix; defaults to the recorded one, else ``"_idx"``.
+
+    Returns
+    -------
+    Hierarchy
+
+    Raises
+    ------
+    LevelsNotRecordedError
+        If ``levels`` is not given and the frame carries no record (for example after a pandas
+        operation dropped ``attrs``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import pandas_hier
+    >>> enc = pd.DataFrame({"a": ["x", "y"], "b": ["u", "v"]}).hier.encode(["a", "b"])
+    >>> pandas_hier.hierarchy_of(enc).levels
+    ('a', 'b')
+    """
+    record = df.attrs.get(ATTRS_KEY)
+    recorded = Hierarchy.from_attrs(record) if isinstance(record, Mapping) else None
+    if levels is None:
+        if recorded is None:
+            raise LevelsNotRecordedError(
+                "this frame does not record its hierarchy levels (encode() stores them in "
+                "DataFrame.attrs, and some pandas operations such as merge or concat drop them); "
+                "pass levels= explicitly, e.g. levels=['degree', 'state', 'county']"
+            )
+        levels = recorded.levels
+    if isinstance(levels, (str, bytes)) or not isinstance(levels, Sequence):
+        raise TypeError(
+            f"levels must be a list of column names from the top of the tree, got {levels!r}"
+        )
+    if suffix is None:
+        suffix = recorded.suffix if recorded is not None else _DEFAULT_SUFFIX
+    return Hierarchy(tuple(levels), suffix)
+
+
+def _drop_missing(df: pd.DataFrame, hier: Hierarchy, dropna: bool) -> pd.DataFrame:
+    missing = df[list(hier.levels)].isna().any(axis=1)
+    n_missing = int(missing.sum())
+    if n_missing == 0:
+        return df
+    if not dropna:
+        # Let the schema report every missing value in every level, with the row labels.
+        schema.check(schema.input_schema(hier.levels), df, "hierarchy data")
+        raise AssertionError("unreachable: the input schema accepted missing level values")
+    warnings.warn(
+        f"dropna=True dropped {n_missing} of {len(df)} rows with a missing value in "
+        f"{[lv for lv in hier.levels if df[lv].isna().any()]!r}",
+        DroppedRowsWarning,
+        stacklevel=3,
+    )
+    return df.loc[~missing]
+
+
+def encode(
+    df: pd.DataFrame,
+    levels: Sequence[Hashable] | None = None,
+    *,
+    suffix: str | None = None,
+    dropna: bool = False,
+) -> pd.DataFrame:
+    """Add one integer code column per level path; return a new frame.
+
+    The code of level ``l`` identifies the labels of all levels down to ``l``: a county name
+    reused in two states is two groups. Codes are contiguous from 0 and ordered by sorted label
+    path (categorical levels follow their category order, and unused categories make no group),
+    so they do not depend on row order. The levels are recorded in the result's ``attrs`` so that
+    :func:`tables`, :func:`validate` and ``fit`` need no repetition.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Input frame. It is never modified.
+    levels : sequence of hashable, optional
+        Level columns from the top of the tree, e.g. ``["degree", "state", "county"]``.
+        Defaults to the levels recorded by an earlier ``encode`` (re-encoding, for example after
+        filtering rows).
+    suffix : str, optional
+        Suffix of the code columns (``"county" -> "county_idx"``); default ``"_idx"``.
+    dropna : bool, default False
+        Rows with a missing level value are an error by default. With ``dropna=True`` they are
+        dropped and a :class:`~pandas_hier.DroppedRowsWarning` states how many.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame: the input's rows (all of them unless ``dropna=True``), its columns, and the
+        code columns (int32, or int64 for more than 2**31 groups).
+
+    Raises
+    ------
+    HierValidationError
+        Listing every problem at once: level columns that do not exist, missing level values
+        (with the row labels), unhashable labels, or code-column names that clash with existing
+        columns.
+    LevelsNotRecordedError
+        If ``levels`` is omitted and the frame records none.
+
+    See Also
+    --------
+    tables : one lookup table per level, derived from an encoded frame.
+    validate : check an encoded frame, e.g. for codes gone stale after labels were edited.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import pandas_hier
+    >>> df = pd.DataFrame({
+    ...     "state": ["NY", "NY", "CA", "CA"],
+    ...     "county": ["Kings", "Erie", "Kings", "Kings"],
+    ... })
+    >>> enc = df.hier.encode(["state", "county"])
+    >>> enc
+      state county  state_idx  county_idx
+    0    NY  Kings          1           2
+    1    NY   Erie          1           1
+    2    CA  Kings          0           0
+    3    CA  Kings          0           0
+    >>> "state_idx" in df.columns  # the caller's frame is untouched
+    False
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"encode expects a pandas DataFrame, got {type(df).__name__}")
+    hier = hierarchy_of(df, levels, suffix)
+    own_codes = set(hierarchy_of(df).code_columns) if ATTRS_KEY in df.attrs else set()
+    schema.check_structure(df, hier, replaceable=own_codes)
+    work = _drop_missing(df, hier, dropna)
+    try:
+        paths = _codes.path_codes(work, hier.levels)
+    except TypeError:
+        # Unhashable labels: let the schema point at every offending row.
+        schema.check(schema.input_schema(hier.levels), work, "hierarchy data")
+        raise
+    new_cols = {
+        col: pd.Series(codes.astype(_codes.code_dtype(n)), index=work.index, copy=False)
+        for col, (codes, n) in zip(hier.code_columns, paths, strict=True)
+    }
+    # Drop code columns of an earlier encoding; with copy-on-write this copies no data.
+    stale = [c for c in own_codes if c in work.columns and c not in new_cols]
+    out = work.drop(columns=stale) if stale else work
+    out = out.assign(**new_cols)
+    out.attrs = {**df.attrs, ATTRS_KEY: hier.to_attrs()}
+    return out
+
+
+def _checked(df: pd.DataFrame, levels, suffix) -> tuple[Hierarchy, list[np.ndarray], list[int]]:
+    hier = hierarchy_of(df, levels, suffix)
+    absent = [c for c in hier.code_columns if c not in df.columns]
+    if absent:
+        raise NotEncodedError(
+            f"code columns {absent!r} are missing: encode the frame first, e.g. "
+            f"df.hier.encode({list(hier.levels)!r})"
+        )
+    schema.check(schema.encoded_schema(hier.levels, hier.suffix), df, "encoded frame")
+    codes = [np.asarray(df[c], dtype=np.int64) for c in hier.code_columns]
+    sizes = [int(c.max()) + 1 if c.size else 0 for c in codes]
+    return hier, codes, sizes
+
+
+def tables(
+    df: pd.DataFrame,
+    levels: Sequence[Hashable] | None = None,
+    *,
+    suffix: str | None = None,
+) -> dict[Hashable, pd.DataFrame]:
+    """One lookup table per level, derived from an encoded frame alone.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Output of :func:`encode` (or any frame with valid code columns).
+    levels : sequence of hashable, optional
+        Needed only when the frame lost its record of the levels.
+    suffix : str, optional
+        Code-column suffix, when it differs from the recorded one.
+
+    Returns
+    -------
+    dict of level -> pandas.DataFrame
+        In level order. Each table is indexed by the level's code (index name = code column)
+        and has the labels of the whole path (one column per level down to this one, with the
+        frame's dtypes), the parent's code column (absent at the top level), and ``n_rows``.
+
+    Raises
+    ------
+    NotEncodedError
+        If the code columns are absent.
+    HierValidationError
+        If the codes are stale (no longer one code per label path, or not contiguous).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import pandas_hier
+    >>> df = pd.DataFrame({"state": ["NY", "NY", "CA"], "county": ["Kings", "Erie", "Kings"]})
+    >>> t = df.hier.encode(["state", "county"]).hier.tables()
+    >>> t["county"]
+               state county  state_idx  n_rows
+    county_idx
+    0             CA  Kings          0       1
+    1             NY   Erie          1       1
+    2             NY  Kings          1       1
+    """
+    hier, codes, sizes = _checked(df, levels, suffix)
+    out: dict[Hashable, pd.DataFrame] = {}
+    for depth, level in enumerate(hier.levels):
+        first = _codes.first_rows(codes[depth], sizes[depth])
+        index = pd.RangeIndex(sizes[depth], name=hier.code_columns[depth])
+        table = df[list(hier.levels[: depth + 1])].iloc[first].set_axis(index, axis=0)
+        table.attrs = {}
+        if depth:
+            parent_col = hier.code_columns[depth - 1]
+            table[parent_col] = codes[depth - 1][first].astype(df[parent_col].dtype)
+        table["n_rows"] = np.bincount(codes[depth], minlength=sizes[depth]).astype(np.int64)
+        out[level] = table
+    schema.validate_tables(out, hier.levels, hier.suffix)
+    return out
+
+
+def validate(
+    df: pd.DataFrame,
+    levels: Sequence[Hashable] | None = None,
+    *,
+    suffix: str | None = None,
+) -> pd.DataFrame:
+    """Check a frame against the input schema and, if it has code columns, the encoded schema.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Raw or encoded frame.
+    levels : sequence of hashable, optional
+        Defaults to the frame's record.
+    suffix : str, optional
+        Code-column suffix, when it differs from the recorded one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df`` itself, unchanged, so that ``validate`` can sit in a method chain.
+
+    Raises
+    ------
+    HierValidationError
+        Listing every failure at once with the failing rows in ``failure_cases``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import pandas_hier
+    >>> enc = pd.DataFrame({"a": ["x", "y"], "b": ["u", "v"]}).hier.encode(["a", "b"])
+    >>> edited = enc.assign(a=["x", "x"])  # labels edited: one path now has two codes
+    >>> try:
+    ...     edited.hier.validate()
+    ... except pandas_hier.HierValidationError as err:
+    ...     print(sorted(set(err.failure_cases["check"])))
+    ['one_code_per_path']
+    """
+    hier = hierarchy_of(df, levels, suffix)
+    present = [c for c in hier.code_columns if c in df.columns]
+    if present:
+        schema.check(schema.encoded_schema(hier.levels, hier.suffix), df, "encoded frame")
+    else:
+        schema.check(schema.input_schema(hier.levels), df, "hierarchy data")
+    return df
+
+
+def decode(
+    df: pd.DataFrame,
+    level: Hashable,
+    codes,
+    *,
+    levels: Sequence[Hashable] | None = None,
+    suffix: str | None = None,
+) -> pd.DataFrame:
+    """Labels of the whole path for integer codes of one level.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        An encoded frame (its lookup tables are derived on the fly).
+    level : hashable
+        The level the codes belong to.
+    codes : array-like of int
+        Codes of that level.
+    levels, suffix : optional
+        As in :func:`tables`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per code, one column per level down to ``level``.
+
+    Raises
+    ------
+    KeyError
+        For an unknown level, or codes outside ``0..n_groups-1`` (listing them).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import pandas_hier
+    >>> enc = pd.DataFrame({"a": ["x", "y"], "b": ["u", "v"]}).hier.encode(["a", "b"])
+    >>> pandas_hier.decode(enc, "b", [1, 0])
+       a  b
+    0  y  v
+    1  x  u
+    """
+    tabs = tables(df, levels, suffix=suffix)
+    hier = hierarchy_of(df, levels, suffix)
+    table = tabs[hier.levels[hier.position(level)]]
+    codes = np.asarray(codes)
+    bad = codes[(codes < 0) | (codes >= len(table))] if codes.size else codes
+    if bad.size:
+        raise KeyError(
+            f"codes {sorted(set(bad.tolist()))[:10]!r} are not codes of level {level!r} "
+            f"(valid: 0..{len(table) - 1})"
+        )
+    return table.iloc[codes][list(hier.levels[: hier.position(level) + 1])].reset_index(drop=True)

@@ -1,0 +1,91 @@
+"""Exception and warning classes of pandas-hier.
+
+Every error names the level or column it is about and, where rows are at fault, carries them as a
+DataFrame in ``failure_cases`` so that a notebook user can look at them directly.
+
+Examples
+--------
+>>> import pandas as pd
+>>> import pandas_hier
+>>> df = pd.DataFrame({"state": ["NY", None], "county": ["Kings", "Erie"]})
+>>> try:
+...     df.hier.encode(["state", "county"])
+... except pandas_hier.HierValidationError as err:
+...     print(err.failure_cases[["column", "check", "index"]].to_string(index=False))
+column      check  index
+ state not_nullable      1
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = [
+    "DroppedRowsWarning",
+    "HierError",
+    "HierValidationError",
+    "LevelsNotRecordedError",
+    "NotEncodedError",
+]
+
+
+class HierError(Exception):
+    """Base class of every exception raised by pandas-hier."""
+
+
+class HierValidationError(HierError, ValueError):
+    """Data failed one or more checks; every failure is reported at once.
+
+    Parameters
+    ----------
+    message : str
+        Human-readable summary naming each failing column or level.
+    failure_cases : pandas.DataFrame
+        One row per failure with at least the columns ``column`` (the column or level at fault),
+        ``check`` (the rule that failed), ``index`` (the row label in the checked frame, or
+        missing for frame-wide failures) and ``failure_case`` (the offending value).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import pandas_hier
+    >>> df = pd.DataFrame({"state": ["NY"]})
+    >>> try:
+    ...     df.hier.encode(["state", "county"])
+    ... except pandas_hier.HierValidationError as err:
+    ...     print(err.failure_cases["failure_case"].tolist())
+    ['county']
+    """
+
+    def __init__(self, message: str, failure_cases: pd.DataFrame | None = None) -> None:
+        super().__init__(message)
+        if failure_cases is None:
+            failure_cases = pd.DataFrame(columns=["column", "check", "index", "failure_case"])
+        self.failure_cases = failure_cases
+
+    @property
+    def columns(self) -> list:
+        """The distinct columns or levels named in ``failure_cases``, in order of appearance."""
+        return list(pd.unique(self.failure_cases["column"].dropna()))
+
+
+class LevelsNotRecordedError(HierError, KeyError):
+    """The frame does not record its hierarchy levels and none were passed.
+
+    ``encode`` stores its levels in ``DataFrame.attrs``; pandas operations such as ``merge`` or
+    ``concat`` of differently-encoded frames can drop that record. Pass ``levels=`` explicitly.
+    """
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class NotEncodedError(HierError, KeyError):
+    """An operation needs the integer code columns that ``encode`` adds, and they are absent."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class DroppedRowsWarning(UserWarning):
+    """Rows were dropped on the caller's request (for example ``dropna=True``); the count is stated."""
