@@ -16,8 +16,14 @@ Examples
 from pandas_hier import accessor as _accessor  # noqa: F401  (registers df.hier)
 from pandas_hier import datasets
 from pandas_hier.encoding import Hierarchy, decode, encode, hierarchy_of, tables, validate
+from pandas_hier.fitting import HierFit, fit
+from pandas_hier.options import Prior
 from pandas_hier.errors import (
+    ConvergenceWarning,
+    DivergenceWarning,
     DroppedRowsWarning,
+    HierSamplingWarning,
+    SamplerNotInstalledError,
     HierError,
     HierValidationError,
     LevelsNotRecordedError,
@@ -27,7 +33,14 @@ from pandas_hier.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConvergenceWarning",
+    "DivergenceWarning",
     "DroppedRowsWarning",
+    "HierFit",
+    "HierSamplingWarning",
+    "Prior",
+    "SamplerNotInstalledError",
+    "fit",
     "HierError",
     "HierValidationError",
     "Hierarchy",

@@ -11,6 +11,7 @@ from collections.abc import Hashable, Sequence
 import pandas as pd
 
 from pandas_hier import encoding
+from pandas_hier import fitting as _fit
 
 
 @pd.api.extensions.register_dataframe_accessor("hier")
@@ -97,3 +98,33 @@ class HierAccessor:
         ['y']
         """
         return encoding.decode(self._obj, level, codes, levels=levels, suffix=suffix)
+
+    def fit(
+        self,
+        x: Hashable | Sequence[Hashable],
+        y: Hashable,
+        *,
+        levels: Sequence[Hashable] | None = None,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        sampler: str = "nutpie",
+        random_seed: int | None = None,
+        progressbar: bool = True,
+        dropna: bool = False,
+        **options,
+    ) -> _fit.HierFit:
+        """Fit the nested hierarchical model; see :func:`pandas_hier.fit`.
+
+        Examples
+        --------
+        >>> import pandas_hier
+        >>> enc = pandas_hier.datasets.load_salary().hier.encode(["degree", "state", "county"])
+        >>> fit = enc.hier.fit("month", "salary", draws=200, tune=200, chains=2,
+        ...                    progressbar=False)  # doctest: +SKIP
+        """
+        return _fit.fit(
+            self._obj, x, y, levels=levels, draws=draws, tune=tune, chains=chains,
+            sampler=sampler, random_seed=random_seed, progressbar=progressbar, dropna=dropna,
+            **options,
+        )  # fmt: skip

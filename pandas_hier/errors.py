@@ -21,7 +21,11 @@ from __future__ import annotations
 import pandas as pd
 
 __all__ = [
+    "ConvergenceWarning",
+    "DivergenceWarning",
     "DroppedRowsWarning",
+    "HierSamplingWarning",
+    "SamplerNotInstalledError",
     "HierError",
     "HierValidationError",
     "LevelsNotRecordedError",
@@ -89,3 +93,19 @@ class NotEncodedError(HierError, KeyError):
 
 class DroppedRowsWarning(UserWarning):
     """Rows were dropped on the caller's request (for example ``dropna=True``); the count is stated."""
+
+
+class HierSamplingWarning(UserWarning):
+    """Base class of the warnings issued after sampling; each says what to try."""
+
+
+class DivergenceWarning(HierSamplingWarning):
+    """Some post-warm-up transitions diverged; the message names the level they concentrate at."""
+
+
+class ConvergenceWarning(HierSamplingWarning):
+    """r_hat above 1.01 or bulk/tail ESS below 100 per chain for some parameters."""
+
+
+class SamplerNotInstalledError(HierError, ImportError):
+    """The requested sampler's package is missing; the message names the extra to install."""

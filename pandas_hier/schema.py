@@ -38,6 +38,7 @@ __all__ = [
     "check_structure",
     "encoded_schema",
     "input_schema",
+    "model_schema",
     "table_schema",
     "validate_tables",
 ]
@@ -75,6 +76,8 @@ _EXPLAIN: dict[str, tuple[str, str]] = {
         "derive tables with df.hier.tables() instead of editing them",
     ),
     "greater_than_or_equal_to(0)": ("negative codes", "re-encode with df.hier.encode()"),
+    "numeric": ("not a numeric column", "convert it, e.g. with pd.to_numeric"),
+    "finite": ("infinite values", "remove or replace them"),
     "greater_than_or_equal_to(1)": ("counts below 1", "derive tables with df.hier.tables()"),
     "field_uniqueness": ("duplicate codes", "derive tables with df.hier.tables()"),
 }
@@ -132,6 +135,53 @@ def input_schema(levels: Sequence[Hashable]) -> pa.DataFrameSchema:
         },
         name="hierarchy input",
     )
+
+
+def _finite(series: pd.Series) -> pd.Series | bool:
+    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        return True  # reported by the numeric check
+    return pd.Series(np.isfinite(np.asarray(series, dtype=np.float64)), index=series.index) | series.isna()
+
+
+def _numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+        series.dtype
+    )
+
+
+def model_schema(
+    levels: Sequence[Hashable], x: Sequence[Hashable], y: Hashable
+) -> pa.DataFrameSchema:
+    """Schema of a frame to fit: the input rules for the levels, and numeric, finite, non-missing
+    predictor and response columns.
+
+    Parameters
+    ----------
+    levels : sequence of hashable
+        Level columns, top first.
+    x : sequence of hashable
+        Predictor columns.
+    y : hashable
+        Response column.
+
+    Returns
+    -------
+    pandera.pandas.DataFrameSchema
+
+    Examples
+    --------
+    >>> from pandas_hier.schema import model_schema
+    >>> list(model_schema(["state"], ["month"], "salary").columns)
+    ['state', 'month', 'salary']
+    """
+    columns = dict(input_schema(levels).columns)
+    for col in [*x, y]:
+        columns[col] = pa.Column(
+            nullable=False,
+            required=True,
+            checks=[pa.Check(_numeric, name="numeric"), pa.Check(_finite, name="finite")],
+        )
+    return pa.DataFrameSchema(columns, name="model data")
 
 
 def _frame_check(name: str, column: str, fn) -> pa.Check:

@@ -1,0 +1,858 @@
+"""validate -> encode -> build -> sample; returns an immutable, labelled :class:`HierFit`.
+
+PyMC, PyTensor, nutpie and ArviZ are imported inside the functions that need them, so
+``import pandas_hier`` stays light.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from pandas_hier import encoding, schema
+from pandas_hier.errors import (
+    ConvergenceWarning,
+    DivergenceWarning,
+    DroppedRowsWarning,
+    SamplerNotInstalledError,
+)
+from pandas_hier.options import SAMPLERS, FitOptions
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+__all__ = ["Diagnostics", "HierFit", "Scaling", "build", "fit"]
+
+PATH_SEP = " / "
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Standardisation constants: the model works on ``(x - x_mean) / x_sd``, ``(y - y_mean) / y_sd``.
+
+    With ``standardize=False`` the means are 0 and the sds 1.
+    """
+
+    x_mean: tuple[float, ...]
+    x_sd: tuple[float, ...]
+    y_mean: float
+    y_sd: float
+
+    def coef_map(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(t0, M)`` with ``theta_original = t0 + M @ theta_model`` for a coefficient vector."""
+        m, s = np.asarray(self.x_mean), np.asarray(self.x_sd)
+        d = 1 + m.size
+        M = np.zeros((d, d))
+        M[0, 0] = self.y_sd
+        M[0, 1:] = -self.y_sd * m / s
+        M[np.arange(1, d), np.arange(1, d)] = self.y_sd / s
+        t0 = np.zeros(d)
+        t0[0] = self.y_mean
+        return t0, M
+
+    def sd_factor(self) -> np.ndarray:
+        """Per coefficient, the factor turning a model-scale sd into an original-scale one (the
+        intercept's refers to the intercept at the predictors' means)."""
+        return self.y_sd / np.r_[1.0, np.asarray(self.x_sd)]
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Sampling diagnostics: divergent transitions, worst r_hat and smallest ESS, and where."""
+
+    divergences: int
+    draws: int
+    chains: int
+    max_rhat: float
+    min_ess_bulk: float
+    min_ess_tail: float
+    worst_rhat_param: str
+    worst_ess_param: str
+    divergence_level: str | None
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no divergences, r_hat <= 1.01 and ESS >= 100 per chain."""
+        floor = 100 * self.chains
+        return (
+            self.divergences == 0
+            and self.max_rhat <= 1.01
+            and min(self.min_ess_bulk, self.min_ess_tail) >= floor
+        )
+
+
+def _as_list(x) -> list:
+    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        return [x]
+    return list(x)
+
+
+def _path_labels(table: pd.DataFrame, path_cols: Sequence[Hashable]) -> np.ndarray:
+    parts = [table[c].astype(object).map(str) for c in path_cols]
+    joined = parts[0] if len(parts) == 1 else parts[0].str.cat(parts[1:], sep=PATH_SEP)
+    labels = joined.to_numpy(dtype=object)
+    if len(set(labels)) < len(labels):  # e.g. 1 and "1": fall back to repr, which differs
+        parts = [table[c].astype(object).map(repr) for c in path_cols]
+        joined = parts[0] if len(parts) == 1 else parts[0].str.cat(parts[1:], sep=PATH_SEP)
+        labels = joined.to_numpy(dtype=object)
+    return labels.astype(str)
+
+
+def _level_coords(hier: encoding.Hierarchy, tabs: Mapping) -> tuple[dict, dict]:
+    """Dimension coords (path labels) and non-dimension coords (parent path, own labels)."""
+    dims: dict = {}
+    extra: dict = {}
+    paths: dict = {}
+    for depth, level in enumerate(hier.levels):
+        name = str(level)
+        table = tabs[level]
+        paths[level] = _path_labels(table, hier.levels[: depth + 1])
+        dims[name] = paths[level]
+        extra[f"{name}_label"] = (name, table[level].astype(object).map(str).to_numpy().astype(str))
+        if depth:
+            parent = hier.levels[depth - 1]
+            parent_codes = table[hier.code_columns[depth - 1]].to_numpy()
+            extra[f"{name}_parent"] = (name, paths[parent][parent_codes])
+            for anc in hier.levels[:depth]:
+                extra[f"{name}_{anc}"] = (name, table[anc].astype(object).map(str).to_numpy().astype(str))
+    return dims, extra
+
+
+def _varying_mask(opts: FitOptions, levels: Sequence[Hashable], coefs: Sequence[str]) -> np.ndarray:
+    mask = np.ones((len(levels), len(coefs)), dtype=bool)
+    if opts.varying is None:
+        return mask
+    unknown = [k for k in opts.varying if k not in levels]
+    if unknown:
+        raise ValueError(f"varying= names unknown levels {unknown!r}; the levels are {list(levels)!r}")
+    for level, names in opts.varying.items():
+        bad = [n for n in names if n not in coefs]
+        if bad:
+            raise ValueError(
+                f"varying[{level!r}] names unknown coefficients {bad!r}; choose from {list(coefs)!r}"
+            )
+        mask[list(levels).index(level)] = [c in names for c in coefs]
+    return mask
+
+
+def _check_sampler(sampler: str) -> None:
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler={sampler!r} is not one of {', '.join(map(repr, SAMPLERS))}")
+    needs = {"nutpie": "nutpie", "numpyro": "numpyro", "blackjax": "blackjax"}.get(sampler)
+    if needs and importlib.util.find_spec(needs) is None:
+        extra = "jax" if sampler in ("numpyro", "blackjax") else None
+        hint = f'pip install "pandas-hier[{extra}]"' if extra else f"pip install {needs}"
+        raise SamplerNotInstalledError(
+            f"sampler={sampler!r} needs the package {needs!r}, which is not installed; "
+            f"install it with: {hint} (or choose sampler='pymc')"
+        )
+
+
+def _sample(model, sampler: str, *, draws, tune, chains, seed, progressbar, target_accept):
+    import pymc as pm
+
+    if sampler == "nutpie":
+        import nutpie
+
+        compiled = nutpie.compile_pymc_model(model)
+        return nutpie.sample(
+            compiled,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            progress_bar=progressbar,
+            save_warmup=False,
+            target_accept=target_accept,
+        )
+    kwargs = {} if sampler == "pymc" else {"nuts_sampler": sampler}
+    with warnings.catch_warnings():
+        # PyMC's own convergence messages are replaced by ours, which name the level.
+        warnings.filterwarnings("ignore", message=".*(r_hat|rhat|effective sample|diverg).*")
+        return pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=seed,
+            progressbar=progressbar,
+            target_accept=target_accept,
+            model=model,
+            compute_convergence_checks=False,
+            **kwargs,
+        )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    data: Any
+    built: Any
+    options: FitOptions
+    hierarchy: encoding.Hierarchy
+    tables: Mapping
+    scaling: Scaling
+    extra_coords: Mapping
+    x: tuple
+    n_rows: int
+
+
+def _prepare(df, x, y, *, levels, dropna, options) -> _Prepared:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"fit expects a pandas DataFrame, got {type(df).__name__}")
+    opts = FitOptions(**options)
+    hier = encoding.hierarchy_of(df, levels)
+    xs = _as_list(x)
+    if not xs:
+        raise ValueError("x must name at least one predictor column")
+    clash = [c for c in [*xs, y] if c in hier.levels]
+    if clash:
+        raise ValueError(f"{clash!r} cannot be both a level and a predictor or response")
+    if len(set(map(str, hier.levels))) != len(hier.levels) or "coef" in map(str, hier.levels):
+        raise ValueError("level names must be distinct as strings and not 'coef'")
+    opts.check_prior_keys([str(lv) for lv in hier.levels])
+
+    cols = [*hier.levels, *dict.fromkeys([*xs, y])]
+    work = df[[c for c in cols if c in df.columns]]
+    work.attrs = {}
+    missing = work.isna().any(axis=1) if not any(c not in df.columns for c in cols) else None
+    if missing is not None and dropna and missing.any():
+        warnings.warn(
+            f"dropna=True dropped {int(missing.sum())} of {len(work)} rows with a missing value "
+            f"in {[c for c in cols if work[c].isna().any()]!r}",
+            DroppedRowsWarning,
+            stacklevel=4,
+        )
+        work = work.loc[~missing]
+    schema.check(schema.model_schema(hier.levels, xs, y), work, "data to fit")
+    if len(work) == 0:
+        raise ValueError("no rows to fit")
+
+    enc = encoding.encode(work, hier.levels, suffix=hier.suffix)
+    tabs = encoding.tables(enc, hier.levels, suffix=hier.suffix)
+    Xraw = enc[xs].to_numpy(dtype=np.float64)
+    yraw = enc[y].to_numpy(dtype=np.float64)
+    x_sd = Xraw.std(axis=0)
+    const = [c for c, s in zip(xs, x_sd, strict=True) if not s > 0]
+    if const or not yraw.std() > 0:
+        raise ValueError(
+            f"constant columns cannot be standardised or fitted: {const + ([y] if not yraw.std() > 0 else [])!r}"
+        )
+    if opts.standardize:
+        scaling = Scaling(tuple(Xraw.mean(0)), tuple(x_sd), float(yraw.mean()), float(yraw.std()))
+    else:
+        scaling = Scaling(tuple(np.zeros(len(xs))), tuple(np.ones(len(xs))), 0.0, 1.0)
+
+    from pandas_hier.stats import leaf_stats
+
+    Xs = (Xraw - np.asarray(scaling.x_mean)) / np.asarray(scaling.x_sd)
+    ys = (yraw - scaling.y_mean) / scaling.y_sd
+    X = np.column_stack([np.ones(len(ys)), Xs])
+    codes = [enc[c].to_numpy(np.int64) for c in hier.code_columns]
+    sizes = tuple(len(tabs[lv]) for lv in hier.levels)
+    parents = (np.zeros(sizes[0], np.int64),) + tuple(
+        tabs[hier.levels[i]][hier.code_columns[i - 1]].to_numpy(np.int64) for i in range(1, len(sizes))
+    )
+    dim_coords, extra_coords = _level_coords(hier, tabs)
+    coef_names = ("intercept", *map(str, xs))
+    if opts.standardize:
+        coef_scale, y_scale, y_loc = np.ones(len(coef_names)), 1.0, 0.0
+    else:  # default priors scaled to the data
+        coef_scale = np.r_[np.abs(yraw.mean()) + yraw.std(), yraw.std() / x_sd]
+        y_scale, y_loc = float(yraw.std()), 0.0
+
+    from pandas_hier import model as hm
+
+    data = hm.ModelData(
+        X=X,
+        y=ys,
+        leaf=codes[-1],
+        parents=parents,
+        sizes=sizes,
+        levels=tuple(map(str, hier.levels)),
+        coefs=coef_names,
+        coords={**dim_coords, "coef": list(coef_names), "predictor": list(coef_names[1:])},
+        coef_scale=coef_scale,
+        y_scale=y_scale,
+        stats=leaf_stats(X, ys, codes[-1], sizes[-1]),
+        y_location=y_loc,
+    )
+    varying = _varying_mask(opts, hier.levels, coef_names)
+    rows = [tabs[lv]["n_rows"].to_numpy() for lv in hier.levels]
+    param = hm.resolve_parameterization(opts, rows)
+    built = hm.build_model(data, opts, varying, param)
+    return _Prepared(data, built, opts, hier, tabs, scaling, extra_coords, tuple(xs), len(enc))
+
+
+
+def build(
+    df: pd.DataFrame,
+    x: Hashable | Sequence[Hashable],
+    y: Hashable,
+    *,
+    levels: Sequence[Hashable] | None = None,
+    dropna: bool = False,
+    **options: Any,
+):
+    """Validate, encode and build the PyMC model that :func:`fit` would sample, without sampling.
+
+    For inspecting the model (``pm.model_to_graphviz(build(...).model)``) or extending it.
+    Arguments as in :func:`fit`.
+
+    Returns
+    -------
+    pandas_hier.model.BuiltModel
+        ``.model`` is the ``pymc.Model``; ``.parameterization`` the per-level choice.
+
+    Examples
+    --------
+    >>> import pandas_hier
+    >>> from pandas_hier.fitting import build
+    >>> df = pandas_hier.datasets.load_salary()
+    >>> built = build(df, "month", "salary", levels=["degree", "state", "county"])
+    >>> built.parameterization
+    ('marginal', 'marginal', 'marginal')
+    >>> sorted(rv.name for rv in built.model.free_RVs)
+    ['sd_county', 'sd_degree', 'sd_state', 'sigma']
+    """
+    return _prepare(df, x, y, levels=levels, dropna=dropna, options=options).built
+
+
+def fit(
+    df: pd.DataFrame,
+    x: Hashable | Sequence[Hashable],
+    y: Hashable,
+    *,
+    levels: Sequence[Hashable] | None = None,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    sampler: str = "nutpie",
+    random_seed: int | None = None,
+    progressbar: bool = True,
+    dropna: bool = False,
+    **options: Any,
+) -> HierFit:
+    """Fit the nested hierarchical linear model and return an immutable :class:`HierFit`.
+
+    Intercept and slopes vary at every level of the hierarchy; each level's coefficients are
+    centred on their parent's, with a global coefficient vector on top and one sd per level and
+    coefficient. ``x`` and ``y`` are standardised internally; every reported number is on the
+    original scale.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Raw or encoded frame; never modified.
+    x : hashable or sequence of hashable
+        Predictor column(s).
+    y : hashable
+        Response column.
+    levels : sequence of hashable, optional
+        Hierarchy levels, top first; defaults to the levels recorded by ``encode``. The frame is
+        (re-)encoded from its labels, so stale code columns do no harm.
+    draws, tune, chains : int
+        Posterior draws and warm-up iterations per chain, and the number of chains.
+    sampler : {"nutpie", "pymc", "numpyro", "blackjax"}
+        NUTS implementation. A missing package is an error naming the extra to install.
+    random_seed : int, optional
+        Makes sampling and the exact coefficient draws reproducible.
+    progressbar : bool, default True
+        Show the sampler's own progress bar.
+    dropna : bool, default False
+        Rows with missing level, predictor or response values are an error; with
+        ``dropna=True`` they are dropped with a :class:`~pandas_hier.DroppedRowsWarning`.
+    **options
+        Model options (see :class:`~pandas_hier.options.FitOptions`):
+
+        ``parameterization`` : {"auto", "marginal", "centered", "noncentered"}
+            ``auto`` (default) integrates all coefficients out analytically for a Gaussian
+            likelihood ("marginal": NUTS samples only the sds, coefficients are then drawn
+            exactly), and otherwise picks per level: centred where every group has at least
+            100 rows, non-centred elsewhere.
+        ``sd_per`` : {"level", "parent"}
+            One sd per level and coefficient, or one per parent group (the blog's choice).
+        ``likelihood`` : {"normal", "studentt", "cauchy"}, and ``nu`` for Student-t
+            (estimated with a Gamma(2, 0.1) prior when not given).
+        ``priors`` : dict of str -> :class:`~pandas_hier.Prior`
+            Keys ``intercept``, ``slope`` (global coefficients), ``sd`` (group sds; ``sd_<level>``
+            for one level), ``sigma`` (noise sd), ``nu``, ``corr`` (LKJ ``eta``). Defaults are
+            weakly informative on the standardised scale; user priors apply to the model's
+            scale (standardised unless ``standardize=False``).
+        ``varying`` : dict of level -> list of coefficient names
+            Which coefficients vary at a level (``"intercept"`` or predictor names); levels not
+            named vary in all coefficients.
+        ``correlated`` : bool
+            LKJ-correlated varying coefficients within a level.
+        ``standardize`` : bool, default True
+            Work on the original scale when False (needed to reproduce a model with priors on
+            the original scale, such as the blog's).
+        ``target_accept`` : float, default 0.9
+
+    Returns
+    -------
+    HierFit
+
+    Raises
+    ------
+    HierValidationError
+        Every data problem at once: absent columns, missing values, non-numeric or infinite
+        predictors or response.
+    SamplerNotInstalledError
+        The sampler's package is missing.
+
+    Warns
+    -----
+    DivergenceWarning, ConvergenceWarning
+        After sampling, with where the trouble concentrates and what to try.
+
+    Examples
+    --------
+    >>> import pandas_hier
+    >>> df = pandas_hier.datasets.load_salary()
+    >>> fit = df.hier.fit("month", "salary", levels=["degree", "state", "county"],
+    ...                   draws=200, tune=200, chains=2, random_seed=1,
+    ...                   progressbar=False)  # doctest: +SKIP
+    >>> fit.coef("county").head()  # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    _check_sampler(sampler)
+    for name, value in (("draws", draws), ("tune", tune), ("chains", chains)):
+        if not isinstance(value, (int, np.integer)) or value < (0 if name == "tune" else 1):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    prep = _prepare(df, x, y, levels=levels, dropna=dropna, options=options)
+    data, built, opts, hier, tabs = prep.data, prep.built, prep.options, prep.hierarchy, prep.tables
+    scaling, extra_coords, param, xs = prep.scaling, prep.extra_coords, built.parameterization, prep.x
+    prepared = time.perf_counter()
+
+    rng = np.random.default_rng(random_seed)
+    seed = int(rng.integers(2**31 - 1))
+    trace = _sample(
+        built.model, sampler, draws=draws, tune=tune, chains=chains, seed=seed,
+        progressbar=progressbar, target_accept=opts.target_accept,
+    )  # fmt: skip
+    sampled = time.perf_counter()
+    result = _assemble(
+        trace, data, built, opts, scaling, hier, tabs, extra_coords, rng
+    )
+    idata, pooling = result
+    diag = _diagnose(idata, data, chains)
+    _warn(diag)
+    return HierFit(
+        idata=idata,
+        hierarchy=hier,
+        x=tuple(xs),
+        y=y,
+        options=opts,
+        tables=tabs,
+        scaling=scaling,
+        diagnostics=diag,
+        parameterization=dict(zip(hier.levels, param, strict=True)),
+        sampler=sampler,
+        pooling=pooling,
+        timings={
+            "prepare_s": prepared - started,
+            "sample_s": sampled - prepared,
+            "postprocess_s": time.perf_counter() - sampled,
+        },
+        n_rows=prep.n_rows,
+    )
+
+
+def _draws(ds: xr.Dataset, name: str) -> np.ndarray:
+    da = ds[name]
+    return da.to_numpy().reshape((-1, *da.shape[2:]))
+
+
+def _assemble(trace, data, built, opts, scaling, hier, tabs, extra_coords, rng):
+    import xarray as xr
+
+    post = trace["posterior"].to_dataset()
+    chains, draws = post.sizes["chain"], post.sizes["draw"]
+    S = chains * draws
+    levels = data.levels
+    marginal = all(p == "marginal" for p in built.parameterization)
+    sigma = _draws(post, "sigma")
+    if marginal:
+        scales = []
+        for depth, lv in enumerate(levels):
+            if f"chol_{lv}" in post:
+                scales.append(("chol", _draws(post, f"chol_{lv}")))
+            elif f"sd_{lv}" in post:
+                arr = _draws(post, f"sd_{lv}")
+                scales.append(("parent" if arr.ndim == 3 else "level", arr))
+            else:
+                scales.append(("level", np.zeros((S, 0))))
+        from pandas_hier.model import draw_coefficients
+
+        thetas = draw_coefficients(data, built, sigma, scales, rng)
+    else:
+        thetas = [_draws(post, "b_global")] + [_draws(post, f"b_{lv}") for lv in levels]
+
+    t0, M = scaling.coef_map()
+    sdf = scaling.sd_factor()
+    shape = (chains, draws)
+    out: dict = {}
+    out["b_global"] = (("chain", "draw", "coef"), (thetas[0] @ M.T + t0).reshape(*shape, -1))
+    for depth, lv in enumerate(levels):
+        out[f"b_{lv}"] = (
+            ("chain", "draw", lv, "coef"),
+            (thetas[depth + 1] @ M.T + t0).reshape(*shape, data.sizes[depth], -1),
+        )
+    pooling = {}
+    for depth, lv in enumerate(levels):
+        v = np.flatnonzero(built.varying[depth])
+        dim = f"coef_{lv}"
+        if f"sd_{lv}" in post:
+            sd = post[f"sd_{lv}"].to_numpy() * sdf[v]
+            dims = ("chain", "draw", *post[f"sd_{lv}"].dims[2:])
+            out[f"sd_{lv}"] = (dims, sd)
+        if f"corr_{lv}" in post:
+            out[f"corr_{lv}"] = (("chain", "draw", dim, f"{dim}_"), post[f"corr_{lv}"].to_numpy())
+        # pooling factor per group and varying coefficient: posterior variance of the group's
+        # offset from its parent over the prior variance (1 = fully pooled, 0 = not at all)
+        parent = thetas[depth][:, data.parents[depth]] if depth else thetas[0][:, None, :]
+        offset = thetas[depth + 1][..., v] - parent[..., v]
+        if f"sd_{lv}" in post:
+            tau = _draws(post, f"sd_{lv}")
+            tau2 = (tau**2).mean(0)
+            tau2 = tau2[data.parents[depth]] if tau2.ndim == 2 else tau2[None, :]
+            pooling[lv] = np.clip(offset.var(0) / np.maximum(tau2, 1e-300), 0.0, 1.0)
+        else:
+            pooling[lv] = np.ones((data.sizes[depth], 0))
+    out["sigma"] = (("chain", "draw"), post["sigma"].to_numpy() * scaling.y_sd)
+    if "nu" in post:
+        out["nu"] = (("chain", "draw"), post["nu"].to_numpy())
+
+    coords = {
+        "chain": post["chain"].to_numpy(),
+        "draw": post["draw"].to_numpy(),
+        "coef": list(data.coefs),
+        **{lv: np.asarray(data.coords[lv]) for lv in levels},
+        **{f"coef_{lv}": [data.coefs[i] for i in np.flatnonzero(built.varying[d])] for d, lv in enumerate(levels)},
+        **{f"coef_{lv}_": [data.coefs[i] for i in np.flatnonzero(built.varying[d])] for d, lv in enumerate(levels)},
+    }
+    posterior = xr.Dataset(out, coords={k: v for k, v in coords.items()})
+    posterior = posterior.assign_coords({k: v for k, v in extra_coords.items()})
+    unused = [c for c in posterior.coords if c not in posterior.dims and not posterior[c].dims]
+    posterior = posterior.drop_vars(unused)
+    posterior = posterior.drop_vars([c for c in posterior.indexes if c not in posterior.dims and c in posterior.coords and c.endswith("_")], errors="ignore")
+    posterior.attrs = {"created_by": "pandas-hier", "scale": "original"}
+    groups = {"posterior": posterior, "model_scale": post}
+    if "sample_stats" in trace.children:
+        groups["sample_stats"] = trace["sample_stats"].to_dataset()
+    tree = xr.DataTree.from_dict(groups)
+    for node in tree.subtree:
+        for var in node.dataset.data_vars.values():
+            var.values.flags.writeable = False
+    return tree, pooling
+
+
+def _diagnose(idata, data, chains: int) -> Diagnostics:
+    import arviz as az
+
+    post = idata["posterior"].to_dataset()
+    stats = idata["sample_stats"].to_dataset() if "sample_stats" in idata.children else None
+    div = stats["diverging"].to_numpy().astype(bool) if stats is not None and "diverging" in stats else np.zeros((chains, post.sizes["draw"]), bool)
+    names = [v for v in post.data_vars if not v.startswith("corr_")]
+    rhat = az.rhat(post[names])
+    ess_b = az.ess(post[names], method="bulk")
+    ess_t = az.ess(post[names], method="tail")
+
+    def worst(ds, fn):
+        vals = {k: float(fn(np.nan_to_num(ds[k].to_numpy(), nan=fn([1.0])))) for k in ds.data_vars}
+        return vals
+
+    r = worst(rhat, np.max)
+    eb = worst(ess_b, np.min)
+    et = worst(ess_t, np.min)
+    rname = max(r, key=r.get)
+    ename = min(eb, key=eb.get)
+    level = None
+    if div.any():
+        model = idata["model_scale"].to_dataset()
+        scores = {}
+        for lv in data.levels:
+            if f"sd_{lv}" in model:
+                logsd = np.log(model[f"sd_{lv}"].to_numpy().reshape(div.size, -1))
+                flat = div.reshape(-1)
+                diff = np.abs(logsd[flat].mean(0) - logsd.mean(0)) / (logsd.std(0) + 1e-12)
+                scores[lv] = float(diff.max())
+        level = max(scores, key=scores.get) if scores else None
+    return Diagnostics(
+        divergences=int(div.sum()),
+        draws=int(post.sizes["draw"]),
+        chains=int(post.sizes["chain"]),
+        max_rhat=r[rname],
+        min_ess_bulk=eb[ename],
+        min_ess_tail=min(et.values()),
+        worst_rhat_param=rname,
+        worst_ess_param=ename,
+        divergence_level=level,
+    )
+
+
+def _warn(diag: Diagnostics) -> None:
+    if diag.divergences:
+        where = f", concentrated at level {diag.divergence_level!r}" if diag.divergence_level else ""
+        warnings.warn(
+            f"{diag.divergences} of {diag.draws * diag.chains} post-warm-up transitions diverged"
+            f"{where}. Try target_accept=0.95 or 0.99; if the level has few groups, a tighter "
+            f"prior on its sd (priors={{'sd_<level>': Prior('HalfNormal', sigma=0.5)}}); for a "
+            "non-Gaussian likelihood, parameterization='noncentered' (few rows per group) or "
+            "'centered' (many).",
+            DivergenceWarning,
+            stacklevel=3,
+        )
+    floor = 100 * diag.chains
+    if diag.max_rhat > 1.01 or min(diag.min_ess_bulk, diag.min_ess_tail) < floor:
+        warnings.warn(
+            f"chains may not have converged: max r_hat {diag.max_rhat:.3f} "
+            f"({diag.worst_rhat_param}), min bulk ESS {diag.min_ess_bulk:.0f} "
+            f"({diag.worst_ess_param}), min tail ESS {diag.min_ess_tail:.0f} (want r_hat <= 1.01 "
+            f"and ESS >= {floor}). Draw more (draws=, tune=) or reparameterize.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+
+def _hdi(da, prob: float):
+    import arviz as az
+
+    h = az.hdi(da.to_dataset(name="v"), prob=prob)["v"]
+    return h.sel(ci_bound="lower"), h.sel(ci_bound="upper")
+
+
+class HierFit:
+    """The result of :func:`fit`: immutable, labelled, opens in ArviZ.
+
+    Attributes
+    ----------
+    idata : xarray.DataTree
+        ArviZ 1 data: ``posterior`` on the original scale (``b_global`` (coef), ``b_<level>``
+        (level, coef) with TOTAL coefficients per group, ``sd_<level>``, ``sigma``, ...),
+        ``model_scale`` (the sampled parameters on the model's scale) and ``sample_stats``.
+        Level dims are labelled by the group's path (``"degree / Ohio / Clay"``) and carry
+        ``<level>_parent``, ``<level>_label`` and ``<level>_<ancestor>`` coordinates. Arrays are
+        read-only; each access returns a fresh shallow copy.
+    hierarchy : Hierarchy
+    x : tuple
+        Predictor names.
+    y : hashable
+        Response name.
+    options : FitOptions
+    scaling : Scaling
+    diagnostics : Diagnostics
+    parameterization : mapping of level -> str
+    sampler : str
+    timings : mapping of str -> float
+        Seconds spent preparing (validation, encoding, model build), sampling (compile
+        included) and post-processing.
+    n_rows : int
+
+    Examples
+    --------
+    >>> import pandas_hier
+    >>> fit = pandas_hier.datasets.load_salary().hier.fit(
+    ...     "month", "salary", levels=["degree", "state", "county"], draws=100, tune=100,
+    ...     chains=1, progressbar=False, random_seed=0)  # doctest: +SKIP
+    >>> fit.summary().columns.tolist()[:4]  # doctest: +SKIP
+    ['parameter', 'level', 'group', 'coef']
+    """
+
+    __slots__ = (
+        "_idata", "hierarchy", "x", "y", "options", "_tables", "scaling", "diagnostics",
+        "parameterization", "sampler", "_pooling", "timings", "n_rows",
+    )  # fmt: skip
+
+    def __init__(self, *, idata, hierarchy, x, y, options, tables, scaling, diagnostics,
+                 parameterization, sampler, pooling, timings, n_rows) -> None:  # fmt: skip
+        values = {
+            "_idata": idata, "hierarchy": hierarchy, "x": x, "y": y, "options": options,
+            "_tables": MappingProxyType(dict(tables)), "scaling": scaling,
+            "diagnostics": diagnostics,
+            "parameterization": MappingProxyType(dict(parameterization)),
+            "sampler": sampler, "_pooling": MappingProxyType(dict(pooling)),
+            "timings": MappingProxyType(dict(timings)), "n_rows": n_rows,
+        }  # fmt: skip
+        for k, v in values.items():
+            object.__setattr__(self, k, v)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"HierFit is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"HierFit is immutable; cannot delete {name!r}")
+
+    @property
+    def idata(self):
+        """The ArviZ DataTree (a fresh shallow copy; arrays are read-only)."""
+        return self._idata.copy(deep=False)
+
+    @property
+    def tables(self) -> dict:
+        """Lookup tables of the training data, as returned by :func:`pandas_hier.tables` (copies)."""
+        return {k: v.copy() for k, v in self._tables.items()}
+
+    @property
+    def levels(self) -> tuple:
+        """Hierarchy levels, top first."""
+        return self.hierarchy.levels
+
+    def __repr__(self) -> str:
+        d = self.diagnostics
+        levels = " > ".join(f"{lv} ({len(self._tables[lv])})" for lv in self.levels)
+        return (
+            f"<HierFit {self.y} ~ {' + '.join(map(str, self.x))} | {levels}; {self.n_rows} rows; "
+            f"{d.chains} chains x {d.draws} draws ({self.sampler}); divergences {d.divergences}, "
+            f"max r_hat {d.max_rhat:.3f}, min bulk ESS {d.min_ess_bulk:.0f}>"
+        )
+
+    def _level(self, level: Hashable | None) -> Hashable:
+        if level is None:
+            return self.levels[-1]
+        if level not in self.levels:
+            raise KeyError(f"unknown level {level!r}; the levels are {list(self.levels)!r}")
+        return level
+
+    def summary(self, hdi_prob: float = 0.94) -> pd.DataFrame:
+        """Tidy posterior summary, one row per scalar parameter, on the original scale.
+
+        Parameters
+        ----------
+        hdi_prob : float, default 0.94
+            Probability mass of the highest-density interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``parameter``, ``level`` (``"global"``, a level name, or missing for
+            ``sigma``/``nu``), ``group`` (the path label), ``coef``, ``mean``, ``sd``,
+            ``hdi_low``, ``hdi_high``, ``ess_bulk``, ``ess_tail``, ``r_hat``.
+
+        Examples
+        --------
+        >>> fit.summary().query("parameter == 'b_global'")  # doctest: +SKIP
+        """
+        import arviz as az
+
+        post = self._idata["posterior"].to_dataset()
+        frames = []
+        for name, da in post.data_vars.items():
+            lo, hi = _hdi(da, hdi_prob)
+            ds = da.to_dataset(name="v")
+            stats = {
+                "mean": da.mean(("chain", "draw")),
+                "sd": da.std(("chain", "draw"), ddof=1),
+                "hdi_low": lo,
+                "hdi_high": hi,
+                "ess_bulk": az.ess(ds, method="bulk")["v"],
+                "ess_tail": az.ess(ds, method="tail")["v"],
+                "r_hat": az.rhat(ds)["v"],
+            }
+            frame = pd.DataFrame({k: np.ravel(v.to_numpy()) for k, v in stats.items()})
+            dims = [dm for dm in da.dims if dm not in ("chain", "draw")]
+            grid = np.meshgrid(*[post[dm].to_numpy() for dm in dims], indexing="ij") if dims else []
+            level = None
+            frame.insert(0, "parameter", name)
+            group = coef = None
+            for dm, g in zip(dims, grid, strict=True):
+                if dm in map(str, self.levels):
+                    level, group = dm, np.ravel(g)
+                elif dm.startswith("coef") and coef is None:
+                    coef = np.ravel(g)
+                elif dm.startswith("coef"):
+                    coef = np.char.add(np.char.add(np.asarray(coef, str), ":"), np.ravel(g).astype(str))
+            if name == "b_global":
+                level = "global"
+            elif name.startswith(("sd_", "corr_")):
+                level = name.split("_", 1)[1]
+            frame.insert(1, "level", level)
+            frame.insert(2, "group", group)
+            frame.insert(3, "coef", coef)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    def coef(self, level: Hashable | None = None, hdi_prob: float = 0.94) -> pd.DataFrame:
+        """Per-group TOTAL coefficients on the original scale, one row per group.
+
+        Parameters
+        ----------
+        level : hashable, optional
+            A level name; default the lowest level.
+        hdi_prob : float, default 0.94
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by the level's code (as in ``tables``): the labels of the group's path,
+            for each coefficient its posterior mean and HDI (``<coef>``, ``<coef>_hdi_low``,
+            ``<coef>_hdi_high``), ``n_rows``, and per varying coefficient the pooling factor
+            ``pooling_<coef>`` (posterior variance of the group's offset over the prior
+            variance: 1 = fully pooled to the parent, 0 = not pooled).
+
+        Examples
+        --------
+        >>> fit.coef("county")[["county", "intercept", "month"]].head()  # doctest: +SKIP
+        """
+        level = self._level(level)
+        depth = self.levels.index(level)
+        table = self._tables[level]
+        da = self._idata["posterior"][f"b_{level}"]
+        mean = da.mean(("chain", "draw")).to_numpy()
+        lo, hi = (b.to_numpy() for b in _hdi(da, hdi_prob))
+        out = table[list(self.levels[: depth + 1])].copy()
+        for i, name in enumerate(("intercept", *map(str, self.x))):
+            out[name] = mean[:, i]
+            out[f"{name}_hdi_low"] = lo[:, i]
+            out[f"{name}_hdi_high"] = hi[:, i]
+        out["n_rows"] = table["n_rows"].to_numpy()
+        pooling = self._pooling[str(level)]
+        varying = self._idata["posterior"][f"coef_{level}"].to_numpy().tolist()
+        for i, name in enumerate(varying):
+            out[f"pooling_{name}"] = pooling[:, i]
+        return out
+
+    def plot_forest(self, level: Hashable | None = None, coef: str = "intercept", **kwargs):
+        """Forest plot of one coefficient per group; see :func:`pandas_hier.plots.forest`.
+
+        Examples
+        --------
+        >>> fit.plot_forest("county", "month").figure.savefig("slopes.png")  # doctest: +SKIP
+        """
+        from pandas_hier.plots import forest
+
+        return forest(self, level, coef, **kwargs)
+
+    def variance_components(self, hdi_prob: float = 0.94) -> pd.DataFrame:
+        """Standard deviation of the group offsets per level and coefficient (original scale).
+
+        The intercept's sd refers to intercepts at the predictors' means (the model centres the
+        predictors). With ``sd_per="parent"`` there is one row per parent group.
+
+        Parameters
+        ----------
+        hdi_prob : float, default 0.94
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``level``, ``parent`` (parent group path, or missing), ``coef``, ``mean``,
+            ``sd``, ``hdi_low``, ``hdi_high``; last row the residual sd (``level="residual"``).
+
+        Examples
+        --------
+        >>> fit.variance_components()  # doctest: +SKIP
+        """
+        rows = self.summary(hdi_prob)
+        keep = rows["parameter"].str.startswith("sd_") | (rows["parameter"] == "sigma")
+        out = rows.loc[keep, ["level", "group", "coef", "mean", "sd", "hdi_low", "hdi_high"]]
+        out = out.rename(columns={"group": "parent"}).reset_index(drop=True)
+        out.loc[out["level"].isna(), ["level", "coef"]] = ["residual", "sigma"]
+        return out

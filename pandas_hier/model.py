@@ -1,0 +1,462 @@
+"""The nested model in PyMC. The only module that imports pymc/pytensor; it takes arrays.
+
+Levels ``L1 > ... > Lk`` with group vectors ``theta[l]`` (groups x coefficients) centred on the
+parent's entry: ``theta[l] = theta[l-1][parent[l]] + offset``, ``offset ~ N(0, L L')`` with
+``L = diag(sd)`` (or an LKJ Cholesky factor when ``correlated``); ``theta[0]`` is the global
+coefficient vector. Rows use ``mu = X @ theta[k][leaf]``.
+
+Three ways to build it:
+
+``marginal``
+    Gaussian likelihood only. Every coefficient is integrated out analytically, leaves to root,
+    in information form (see :mod:`pandas_hier._smallmat`), starting from per-leaf sufficient
+    statistics. NUTS samples only the sds and the noise sd; :func:`draw_coefficients` then draws
+    every coefficient exactly from its Gaussian conditional, top down, for each posterior draw.
+``centered`` / ``noncentered``
+    Coefficients are random variables (per level). The Gaussian likelihood still uses sufficient
+    statistics; Student-t and Cauchy likelihoods are evaluated per row.
+
+Examples
+--------
+>>> import numpy as np
+>>> from pandas_hier.model import ModelData
+>>> ModelData.__dataclass_fields__.keys() >= {"X", "y", "leaf", "parents"}
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from pandas_hier import _smallmat as sm
+from pandas_hier.options import FitOptions, Prior
+from pandas_hier.stats import LeafStats
+
+__all__ = ["BuiltModel", "ModelData", "build_model", "draw_coefficients", "var_name"]
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Everything the model needs, as arrays (no DataFrame).
+
+    Attributes
+    ----------
+    X : ndarray (n, d)
+        Design on the model's scale; column 0 is the intercept (ones).
+    y : ndarray (n,)
+        Response on the model's scale.
+    leaf : ndarray (n,)
+        Leaf (lowest-level) group code of each row.
+    parents : tuple of ndarray
+        ``parents[l]`` maps each group of level ``l`` to its parent group at level ``l-1``;
+        ``parents[0]`` is all zeros (the single global group). Non-decreasing: children of one
+        parent are contiguous, as ``encode`` orders codes by label path.
+    sizes : tuple of int
+        Number of groups per level.
+    levels : tuple of str
+        Level names (used in variable and dimension names).
+    coefs : tuple of str
+        ``("intercept", *predictors)``.
+    coords : mapping
+        Dimension name -> labels, for PyMC's coords.
+    coef_scale : ndarray (d,)
+        Multiplier for default prior scales per coefficient (ones when data are standardised).
+    y_scale : float
+        Multiplier for the default noise-sd prior scale.
+    stats : LeafStats
+        Per-leaf sufficient statistics of ``(X, y)``.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    leaf: np.ndarray
+    parents: tuple[np.ndarray, ...]
+    sizes: tuple[int, ...]
+    levels: tuple[str, ...]
+    coefs: tuple[str, ...]
+    coords: Mapping[str, Sequence]
+    coef_scale: np.ndarray
+    y_scale: float
+    stats: LeafStats
+    y_location: float = 0.0
+
+    @property
+    def d(self) -> int:
+        """Number of coefficients (intercept plus predictors)."""
+        return len(self.coefs)
+
+
+def var_name(kind: str, level: str) -> str:
+    """Name of a per-level variable, e.g. ``var_name("sd", "county") == "sd_county"``."""
+    return f"{kind}_{level}"
+
+
+@dataclass(frozen=True)
+class BuiltModel:
+    """A built PyMC model with what is needed to read its draws back.
+
+    Attributes
+    ----------
+    model : pymc.Model
+    parameterization : tuple of str
+        Per level: ``"marginal"``, ``"centered"`` or ``"noncentered"``.
+    varying : ndarray of bool (levels, d)
+        Which coefficient varies at which level.
+    global_prior : tuple (mean, sd) of ndarray (d,), or None
+        The Normal prior of the global coefficients (marginal models).
+    """
+
+    model: pm.Model
+    parameterization: tuple[str, ...]
+    varying: np.ndarray
+    global_prior: tuple[np.ndarray, np.ndarray] | None = None
+    sd_names: tuple[str, ...] = field(default=())
+
+
+def _rv(name: str, prior: Prior, default: bool, scale, **kwargs):
+    params = prior.scaled(scale) if default else prior.params
+    if prior.dist == "Exponential" and "scale" in params:
+        params = {"lam": 1.0 / params.pop("scale"), **params}
+    return getattr(pm, prior.dist)(name, **params, **kwargs)
+
+
+def _dist(prior: Prior, default: bool, scale, **kwargs):
+    params = prior.scaled(scale) if default else prior.params
+    if prior.dist == "Exponential" and "scale" in params:
+        params = {"lam": 1.0 / params.pop("scale"), **params}
+    return getattr(pm, prior.dist).dist(**params, **kwargs)
+
+
+def _level_scale(data, built_sds, depth: int, v: np.ndarray):
+    """Lower-triangular scale matrix L (nested lists) of the offsets at level ``depth``."""
+    d = data.d
+    kind, value = built_sds[depth]
+    entries: list = [[None] * d for _ in range(d)]
+    if kind == "chol":
+        for a, i in enumerate(v):
+            for b, j in enumerate(v[: a + 1]):
+                entries[i][j] = value[a, b]
+        return entries
+    for a, i in enumerate(v):
+        entries[i][i] = value[..., a]
+    return entries
+
+
+def _build_sds(data: ModelData, opts: FitOptions, varying: np.ndarray) -> list:
+    """Create the sd (or LKJ) random variables; one entry per level.
+
+    Each entry is ``("diag", tensor)`` with the last axis over varying coefficients (and, with
+    ``sd_per="parent"``, indexed to the level's groups), or ``("chol", matrix)``.
+    """
+    out = []
+    for depth, level in enumerate(data.levels):
+        v = np.flatnonzero(varying[depth])
+        dim = f"coef_{level}"
+        prior, default = opts.prior("sd", level)
+        scale = data.coef_scale[v]
+        if opts.correlated and len(v) >= 2:
+            eta = opts.prior("corr")[0].params.get("eta", 2.0)
+            chol, _, _ = pm.LKJCholeskyCov(
+                var_name("lkj", level),
+                eta=eta,
+                n=len(v),
+                sd_dist=_dist(prior, default, scale, shape=len(v)),
+                compute_corr=True,
+                store_in_trace=False,
+            )
+            pm.Deterministic(var_name("chol", level), chol, dims=(dim, f"{dim}_"))
+            pm.Deterministic(
+                var_name("sd", level), pt.sqrt(pt.sum(chol**2, axis=1)), dims=(dim,)
+            )
+            corr = chol / pt.sqrt(pt.sum(chol**2, axis=1))[:, None]
+            pm.Deterministic(
+                var_name("corr", level), corr @ corr.T, dims=(dim, f"{dim}_")
+            )
+            out.append(("chol", chol))
+        elif opts.sd_per == "parent" and depth > 0:
+            parent_dim = data.levels[depth - 1]
+            sd = _rv(var_name("sd", level), prior, default, scale, dims=(parent_dim, dim))
+            out.append(("diag", sd[data.parents[depth]]))
+        else:
+            sd = _rv(var_name("sd", level), prior, default, scale, dims=(dim,))
+            out.append(("diag", sd))
+    return out
+
+
+def _global_normal(data: ModelData, opts: FitOptions) -> tuple[np.ndarray, np.ndarray]:
+    means, sds = [], []
+    for i, _ in enumerate(data.coefs):
+        prior, default = opts.prior("intercept" if i == 0 else "slope")
+        if prior.dist != "Normal":
+            raise ValueError(
+                "parameterization='marginal' needs Normal priors on the global coefficients "
+                f"(got {prior!r}); use parameterization='centered' or 'noncentered' for others"
+            )
+        scale = data.coef_scale[i] if i else data.coef_scale[0]
+        p = prior.scaled(scale) if default else prior.params
+        loc = p.get("mu", 0.0) + (data.y_location if (default and i == 0) else 0.0)
+        means.append(loc)
+        sds.append(p.get("sigma", 1.0))
+    return np.asarray(means, float), np.asarray(sds, float)
+
+
+def _segment_sum_pt(stacked, parent: np.ndarray, n_parent: int):
+    return pt.inc_subtensor(pt.zeros((n_parent, stacked.shape[1]))[parent], stacked)
+
+
+def _flatten(P, h, c, d):
+    cols = [P[i][j] for i in range(d) for j in range(i, d)] + list(h) + [c]
+    return cols
+
+
+def _unflatten(cols, d):
+    P = [[None] * d for _ in range(d)]
+    k = 0
+    for i in range(d):
+        for j in range(i, d):
+            P[i][j] = P[j][i] = cols[k]
+            k += 1
+    h = cols[k : k + d]
+    return P, h, cols[k + d]
+
+
+def _leaf_potential(stats: LeafStats, sigma, log, d: int):
+    inv = 1.0 / sigma**2
+    P = [[stats.xtx[..., i, j] * inv for j in range(d)] for i in range(d)]
+    h = [stats.xty[..., i] * inv for i in range(d)]
+    c = -0.5 * stats.n * log(2 * np.pi * sigma**2) - 0.5 * stats.yty * inv
+    return P, h, c
+
+
+def _marginal_loglik(
+    data: ModelData, sds: list, global_prior, varying: np.ndarray
+) -> pt.TensorVariable:
+    d = data.d
+    sigma = pm.modelcontext(None)["sigma"]
+    stats = data.stats
+    consts = LeafStats(
+        n=pt.as_tensor(stats.n), xtx=pt.as_tensor(stats.xtx),
+        xty=pt.as_tensor(stats.xty), yty=pt.as_tensor(stats.yty),
+    )  # fmt: skip
+    P, h, c = _leaf_potential(consts, sigma, pt.log, d)
+    for depth in reversed(range(len(data.levels))):
+        L = _level_scale(data, sds, depth, np.flatnonzero(varying[depth]))
+        P, h, c, _ = sm.integrate(P, h, c, L, pt.sqrt, pt.log, pt.maximum)
+        n_up = data.sizes[depth - 1] if depth else 1
+        cols = [pt.broadcast_to(x, (data.sizes[depth],)) for x in _flatten(P, h, c, d)]
+        summed = _segment_sum_pt(pt.stack(cols, axis=1), data.parents[depth], n_up)
+        P, h, c = _unflatten([summed[:, k] for k in range(len(cols))], d)
+    m0, s0 = global_prior
+    P, h, c, _ = sm.integrate(P, h, c, sm.diag(list(s0)), pt.sqrt, pt.log, pt.maximum)
+    quad = sum(P[i][j] * m0[i] * m0[j] for i in range(d) for j in range(d))
+    return (c + sum(h[i] * m0[i] for i in range(d)) - 0.5 * quad)[0]
+
+
+def resolve_parameterization(
+    opts: FitOptions, rows_per_group: Sequence[np.ndarray], threshold: int = 100
+) -> tuple[str, ...]:
+    """Per-level parameterization. ``auto``: marginal for a Gaussian likelihood; otherwise
+    centred for levels whose every group has at least ``threshold`` rows, else non-centred."""
+    k = len(rows_per_group)
+    if opts.parameterization in ("marginal", "centered", "noncentered"):
+        return (opts.parameterization,) * k
+    if opts.likelihood == "normal":
+        return ("marginal",) * k
+    return tuple(
+        "centered" if len(n) and int(np.min(n)) >= threshold else "noncentered"
+        for n in rows_per_group
+    )
+
+
+def build_model(
+    data: ModelData, opts: FitOptions, varying: np.ndarray, parameterization: Sequence[str]
+) -> BuiltModel:
+    """Build the PyMC model.
+
+    Parameters
+    ----------
+    data : ModelData
+    opts : FitOptions
+    varying : ndarray of bool (levels, d)
+        Which coefficient varies at which level.
+    parameterization : sequence of str
+        Per level, from :func:`resolve_parameterization`.
+
+    Returns
+    -------
+    BuiltModel
+    """
+    coords = {k: list(v) for k, v in data.coords.items()}
+    for depth, level in enumerate(data.levels):
+        names = [data.coefs[i] for i in np.flatnonzero(varying[depth])]
+        coords[f"coef_{level}"] = names
+        coords[f"coef_{level}_"] = names
+    marginal = all(p == "marginal" for p in parameterization)
+    with pm.Model(coords=coords) as model:
+        sigma_prior, default = opts.prior("sigma")
+        _rv("sigma", sigma_prior, default, data.y_scale)
+        sds = _build_sds(data, opts, varying)
+        if marginal:
+            gp = _global_normal(data, opts)
+            pm.Potential("marginal_loglik", _marginal_loglik(data, sds, gp, varying))
+            return BuiltModel(model, tuple(parameterization), varying, gp)
+        theta = _global_coefficients(data, opts)
+        for depth, level in enumerate(data.levels):
+            v = np.flatnonzero(varying[depth])
+            theta = _level_coefficients(data, sds, depth, level, v, theta, parameterization[depth])
+        _likelihood(data, opts, theta)
+    return BuiltModel(model, tuple(parameterization), varying, None)
+
+
+def _global_coefficients(data: ModelData, opts: FitOptions):
+    prior_i, default_i = opts.prior("intercept")
+    params = prior_i.scaled(data.coef_scale[0]) if default_i else prior_i.params
+    if default_i and "mu" in params:
+        params["mu"] = params["mu"] + data.y_location
+    b0 = getattr(pm, prior_i.dist)("b_global_intercept", **params)
+    parts = [b0[None]]
+    if data.d > 1:
+        prior_s, default_s = opts.prior("slope")
+        b1 = _rv("b_global_slope", prior_s, default_s, data.coef_scale[1:], dims=("predictor",))
+        parts.append(b1)
+    theta = pt.concatenate(parts) if len(parts) > 1 else parts[0]
+    return pm.Deterministic("b_global", theta, dims=("coef",))[None, :]
+
+
+def _level_coefficients(data, sds, depth, level, v, parent_theta, how):
+    mu = parent_theta[data.parents[depth]]  # (G, d)
+    kind, value = sds[depth]
+    dims = (level, f"coef_{level}")
+    if len(v) == 0:
+        return pm.Deterministic(var_name("b", level), mu, dims=(level, "coef"))
+    if kind == "chol":
+        if how == "centered":
+            sub = pm.MvNormal(var_name("b_varying", level), mu=mu[:, v], chol=value, dims=dims)
+        else:
+            z = pm.Normal(var_name("z", level), 0.0, 1.0, dims=dims)
+            sub = mu[:, v] + z @ value.T
+    elif how == "centered":
+        sub = pm.Normal(var_name("b_varying", level), mu=mu[:, v], sigma=value, dims=dims)
+    else:
+        z = pm.Normal(var_name("z", level), 0.0, 1.0, dims=dims)
+        sub = mu[:, v] + z * value
+    theta = pt.set_subtensor(mu[:, v], sub) if len(v) < data.d else sub
+    return pm.Deterministic(var_name("b", level), theta, dims=(level, "coef"))
+
+
+def _likelihood(data: ModelData, opts: FitOptions, theta) -> None:
+    model = pm.modelcontext(None)
+    sigma = model["sigma"]
+    d = data.d
+    if opts.likelihood == "normal":
+        P, h, c = _leaf_potential(
+            LeafStats(*(pt.as_tensor(a) for a in (data.stats.n, data.stats.xtx, data.stats.xty, data.stats.yty))),
+            sigma,
+            pt.log,
+            d,
+        )
+        quad = sum(theta[:, i] * P[i][j] * theta[:, j] for i in range(d) for j in range(d))
+        lin = sum(h[i] * theta[:, i] for i in range(d))
+        pm.Potential("loglik", pt.sum(c + lin - 0.5 * quad))
+        return
+    mu = pt.sum(theta[data.leaf] * pt.as_tensor(data.X), axis=1)
+    if opts.likelihood == "cauchy":
+        pm.Cauchy("y", alpha=mu, beta=sigma, observed=data.y)
+        return
+    if opts.nu is None:
+        nu_prior, default = opts.prior("nu")
+        nu = _rv("nu", nu_prior, default, 1.0)
+    else:
+        nu = opts.nu
+    pm.StudentT("y", nu=nu, mu=mu, sigma=sigma, observed=data.y)
+
+
+def draw_coefficients(
+    data: ModelData,
+    built: BuiltModel,
+    sigma: np.ndarray,
+    sd_draws: Sequence[tuple[str, np.ndarray]],
+    rng: np.random.Generator,
+    chunk: int = 256,
+) -> list[np.ndarray]:
+    """Exact draws of every coefficient of a marginal model, one per posterior draw.
+
+    Parameters
+    ----------
+    data : ModelData
+    built : BuiltModel
+        A model built with the marginal parameterization.
+    sigma : ndarray (S,)
+        Posterior draws of the noise sd (model scale).
+    sd_draws : sequence of (kind, ndarray)
+        Per level, draws of the offsets' scale: ``("level", (S, k))`` sds,
+        ``("parent", (S, n_parent, k))`` with ``sd_per="parent"``, or ``("chol", (S, k, k))``
+        Cholesky factors when correlated.
+    rng : numpy.random.Generator
+    chunk : int
+        Draws processed at once (bounds memory at ``chunk x groups x d^2`` floats).
+
+    Returns
+    -------
+    list of ndarray
+        ``[global (S, d), level 1 (S, G1, d), ...]`` on the model's scale.
+    """
+    S, d = sigma.shape[0], data.d
+    out = [np.empty((S, d))] + [np.empty((S, g, d)) for g in data.sizes]
+    m0, s0 = built.global_prior
+    for start in range(0, S, chunk):
+        sl = slice(start, min(start + chunk, S))
+        s = sigma[sl][:, None]
+        P, h, c = _leaf_potential(data.stats, s, np.log, d)
+        saved = []
+        for depth in reversed(range(len(data.levels))):
+            kind, draws = sd_draws[depth]
+            L = _numpy_scale(data, built, kind, draws[sl], depth)
+            P2, h2, c2, R = sm.integrate(P, h, c, L, np.sqrt, np.log, np.maximum)
+            saved.append((P, h, L, R))
+            n_up = data.sizes[depth - 1] if depth else 1
+            starts = np.flatnonzero(np.r_[True, np.diff(data.parents[depth]) != 0])
+            G = data.sizes[depth]
+            cols = [np.broadcast_to(x, (s.shape[0], G)) for x in _flatten(P2, h2, c2, d)]
+            summed = [np.add.reduceat(col, starts, axis=1) for col in cols]
+            assert summed[0].shape[1] == n_up
+            P, h, c = _unflatten(summed, d)
+        L0 = sm.diag([np.full((1, 1), x) for x in s0])
+        _, _, _, R0 = sm.integrate(P, h, c, L0, np.sqrt, np.log, np.maximum)
+        eps = [rng.standard_normal((s.shape[0], 1)) for _ in range(d)]
+        mu = [np.full((s.shape[0], 1), m) for m in m0]
+        theta = sm.draw(P, h, L0, R0, mu, eps)
+        out[0][sl] = np.stack([t[:, 0] for t in theta], axis=-1)
+        saved.reverse()
+        for depth, (Pl, hl, Ll, Rl) in enumerate(saved):
+            G = data.sizes[depth]
+            par = data.parents[depth]
+            mu = [t[:, par] for t in theta]
+            eps = [rng.standard_normal((s.shape[0], G)) for _ in range(d)]
+            theta = sm.draw(Pl, hl, Ll, Rl, mu, eps)
+            theta = [np.broadcast_to(t, (s.shape[0], G)) for t in theta]
+            out[depth + 1][sl] = np.stack(theta, axis=-1)
+    return out
+
+
+def _numpy_scale(data: ModelData, built: BuiltModel, kind: str, draws: np.ndarray, depth: int):
+    d = data.d
+    v = np.flatnonzero(built.varying[depth])
+    L: list = [[None] * d for _ in range(d)]
+    if kind == "chol":
+        for a, i in enumerate(v):
+            for b, j in enumerate(v[: a + 1]):
+                L[i][j] = draws[:, a, b][:, None]
+    elif kind == "parent":  # (S, n_parent, k) -> per group
+        per_group = draws[:, data.parents[depth], :]
+        for a, i in enumerate(v):
+            L[i][i] = per_group[:, :, a]
+    else:
+        for a, i in enumerate(v):
+            L[i][i] = draws[:, a][:, None]
+    return L

@@ -1,0 +1,219 @@
+"""Model options and priors, as frozen, JSON-able values (no PyMC import here).
+
+Examples
+--------
+>>> from pandas_hier import Prior
+>>> Prior("HalfNormal", sigma=2.0)
+Prior('HalfNormal', sigma=2.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+__all__ = ["FitOptions", "Prior"]
+
+LIKELIHOODS = ("normal", "studentt", "cauchy")
+PARAMETERIZATIONS = ("auto", "marginal", "centered", "noncentered")
+SD_PER = ("level", "parent")
+SAMPLERS = ("nutpie", "pymc", "numpyro", "blackjax")
+
+# Distributions a Prior may name, with the parameters that carry the data's scale (multiplied by
+# the scale of the coefficient when a default prior is put on unstandardised data).
+_FAMILIES: dict[str, tuple[str, ...]] = {
+    "Normal": ("mu", "sigma"),
+    "StudentT": ("mu", "sigma"),
+    "Cauchy": ("alpha", "beta"),
+    "HalfNormal": ("sigma",),
+    "HalfStudentT": ("sigma",),
+    "HalfCauchy": ("beta",),
+    "Exponential": ("scale",),
+    "Uniform": ("lower", "upper"),
+    "Gamma": (),
+    "InverseGamma": (),
+    "LogNormal": (),
+    "Weibull": (),
+    "LKJ": (),
+}
+
+
+class Prior:
+    """A prior distribution: a PyMC distribution name and its parameters.
+
+    Parameters
+    ----------
+    dist : str
+        One of ``Normal``, ``StudentT``, ``Cauchy`` (coefficients), ``HalfNormal``,
+        ``HalfStudentT``, ``HalfCauchy``, ``Exponential``, ``Uniform``, ``Gamma``,
+        ``InverseGamma``, ``LogNormal``, ``Weibull`` (scales), ``LKJ`` (``eta``, correlations).
+    **params : float
+        The distribution's parameters, by PyMC's names (``Exponential`` takes ``scale`` or
+        ``lam``).
+
+    Examples
+    --------
+    >>> from pandas_hier import Prior
+    >>> p = Prior("Uniform", lower=0, upper=1000)
+    >>> p.params
+    {'lower': 0.0, 'upper': 1000.0}
+    >>> Prior.from_dict(p.to_dict()) == p
+    True
+    """
+
+    __slots__ = ("_dist", "_params")
+
+    def __init__(self, dist: str, **params: float) -> None:
+        if dist not in _FAMILIES:
+            raise ValueError(f"unknown prior distribution {dist!r}; choose one of {sorted(_FAMILIES)}")
+        bad = {k: v for k, v in params.items() if not isinstance(v, (int, float))}
+        if bad:
+            raise TypeError(f"prior parameters must be numbers, got {bad!r}")
+        object.__setattr__(self, "_dist", dist)
+        object.__setattr__(self, "_params", tuple(sorted((k, float(v)) for k, v in params.items())))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Prior is immutable")
+
+    @property
+    def dist(self) -> str:
+        """The PyMC distribution name."""
+        return self._dist
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The parameters (a fresh dict)."""
+        return dict(self._params)
+
+    def scaled(self, factor) -> dict:
+        """Parameters with the scale-carrying ones multiplied by ``factor`` (array-like)."""
+        keys = _FAMILIES[self._dist]
+        return {k: (v * factor if k in keys else v) for k, v in self._params}
+
+    def to_dict(self) -> dict:
+        """JSON-able form."""
+        return {"dist": self._dist, **dict(self._params)}
+
+    @classmethod
+    def from_dict(cls, record: Mapping) -> Prior:
+        """Inverse of :meth:`to_dict`."""
+        record = dict(record)
+        return cls(record.pop("dist"), **record)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Prior) and (self._dist, self._params) == (other._dist, other._params)
+
+    def __hash__(self) -> int:
+        return hash((self._dist, self._params))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._params)
+        return f"Prior({self._dist!r}{', ' if args else ''}{args})"
+
+
+#: Defaults on the standardised scale (x and y standardised internally).
+DEFAULT_PRIORS: Mapping[str, Prior] = MappingProxyType(
+    {
+        "intercept": Prior("Normal", mu=0.0, sigma=2.5),
+        "slope": Prior("Normal", mu=0.0, sigma=2.5),
+        "sd": Prior("HalfNormal", sigma=1.0),
+        "sigma": Prior("HalfNormal", sigma=1.0),
+        "nu": Prior("Gamma", alpha=2.0, beta=0.1),
+        "corr": Prior("LKJ", eta=2.0),
+    }
+)
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """Validated model options; see :func:`pandas_hier.fit` for their meaning.
+
+    Examples
+    --------
+    >>> from pandas_hier.options import FitOptions
+    >>> FitOptions(likelihood="cauchy").likelihood
+    'cauchy'
+    >>> FitOptions(likelihood="gauss")
+    Traceback (most recent call last):
+    ...
+    ValueError: likelihood='gauss' is not one of 'normal', 'studentt', 'cauchy'
+    """
+
+    likelihood: str = "normal"
+    nu: float | None = None
+    parameterization: str = "auto"
+    sd_per: str = "level"
+    varying: Mapping[Hashable, tuple[str, ...]] | None = None
+    correlated: bool = False
+    priors: Mapping[str, Prior] = field(default_factory=dict)
+    standardize: bool = True
+    target_accept: float = 0.9
+
+    def __post_init__(self) -> None:
+        for name, choices in (
+            ("likelihood", LIKELIHOODS),
+            ("parameterization", PARAMETERIZATIONS),
+            ("sd_per", SD_PER),
+        ):
+            value = getattr(self, name)
+            if value not in choices:
+                raise ValueError(
+                    f"{name}={value!r} is not one of {', '.join(repr(c) for c in choices)}"
+                )
+        if self.nu is not None and (self.likelihood != "studentt" or not self.nu > 0):
+            raise ValueError("nu= applies to likelihood='studentt' only and must be > 0")
+        if not 0.5 <= self.target_accept < 1:
+            raise ValueError(f"target_accept must be in [0.5, 1), got {self.target_accept}")
+        priors = dict(self.priors or {})
+        for key, prior in priors.items():
+            if not isinstance(prior, Prior):
+                raise TypeError(
+                    f"priors[{key!r}] must be a pandas_hier.Prior, e.g. Prior('HalfNormal', "
+                    f"sigma=1), got {prior!r}"
+                )
+        if self.parameterization == "marginal" and self.likelihood != "normal":
+            raise ValueError(
+                "parameterization='marginal' integrates the coefficients out analytically, which "
+                "needs likelihood='normal'; use 'centered', 'noncentered' or 'auto' for "
+                f"likelihood={self.likelihood!r}"
+            )
+        if self.correlated and self.sd_per == "parent":
+            raise ValueError("correlated=True needs sd_per='level' (one covariance per level)")
+        object.__setattr__(self, "priors", MappingProxyType(priors))
+        if self.varying is not None:
+            object.__setattr__(
+                self,
+                "varying",
+                MappingProxyType({k: tuple(v) for k, v in dict(self.varying).items()}),
+            )
+
+    def prior(self, key: str, level: Hashable | None = None) -> tuple[Prior, bool]:
+        """The prior for ``key`` (``sd`` may be overridden per level as ``sd_<level>``) and
+        whether it is a default (defaults scale with the data when not standardising)."""
+        if level is not None and f"{key}_{level}" in self.priors:
+            return self.priors[f"{key}_{level}"], False
+        if key in self.priors:
+            return self.priors[key], False
+        return DEFAULT_PRIORS[key], True
+
+    def check_prior_keys(self, levels: Sequence[Hashable]) -> None:
+        """Raise listing unknown prior keys."""
+        valid = set(DEFAULT_PRIORS) | {f"sd_{lv}" for lv in levels}
+        unknown = sorted(set(self.priors) - valid)
+        if unknown:
+            raise ValueError(f"unknown prior keys {unknown!r}; valid keys are {sorted(valid)!r}")
+
+    def to_dict(self) -> dict:
+        """JSON-able form (for save/load)."""
+        return {
+            "likelihood": self.likelihood,
+            "nu": self.nu,
+            "parameterization": self.parameterization,
+            "sd_per": self.sd_per,
+            "varying": None if self.varying is None else {str(k): list(v) for k, v in self.varying.items()},
+            "correlated": self.correlated,
+            "priors": {k: p.to_dict() for k, p in self.priors.items()},
+            "standardize": self.standardize,
+            "target_accept": self.target_accept,
+        }

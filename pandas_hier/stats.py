@@ -1,0 +1,81 @@
+"""Per-leaf sufficient statistics of a Gaussian linear model (numpy only).
+
+For leaf ``g`` with design ``X_g`` (intercept column plus predictors) and response ``y_g``, the
+Gaussian log-likelihood of coefficients ``theta`` and noise sd ``sigma`` needs only ``n_g``,
+``X_g'X_g``, ``X_g'y_g`` and ``y_g'y_g``::
+
+    loglik_g = -n_g/2 log(2 pi sigma^2) - (y'y - 2 theta'X'y + theta'X'X theta) / (2 sigma^2)
+
+so the cost of evaluating it (and its gradient) scales with the number of leaves, not of rows.
+The caller passes standardised (centred) data, which keeps the sums numerically safe.
+
+Examples
+--------
+>>> import numpy as np
+>>> from pandas_hier.stats import leaf_stats
+>>> X = np.array([[1.0, -1.0], [1.0, 1.0], [1.0, 0.0]])
+>>> s = leaf_stats(X, np.array([1.0, 3.0, 5.0]), np.array([0, 0, 1]), 2)
+>>> s.n.tolist(), s.xtx[0].tolist(), s.xty[0].tolist(), s.yty.tolist()
+([2.0, 1.0], [[2.0, 0.0], [0.0, 2.0]], [4.0, 2.0], [10.0, 25.0])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["LeafStats", "leaf_stats"]
+
+
+@dataclass(frozen=True)
+class LeafStats:
+    """Sufficient statistics per leaf: ``n`` (G,), ``xtx`` (G, d, d), ``xty`` (G, d), ``yty`` (G,)."""
+
+    n: np.ndarray
+    xtx: np.ndarray
+    xty: np.ndarray
+    yty: np.ndarray
+
+    def loglik(self, theta: np.ndarray, sigma: float) -> float:
+        """Gaussian log-likelihood of leaf coefficients ``theta`` (G, d) and noise sd ``sigma``."""
+        quad = np.einsum("gi,gij,gj->g", theta, self.xtx, theta)
+        resid = self.yty - 2.0 * np.einsum("gi,gi->g", theta, self.xty) + quad
+        return float(
+            np.sum(-0.5 * self.n * np.log(2 * np.pi * sigma**2) - 0.5 * resid / sigma**2)
+        )
+
+
+def leaf_stats(X: np.ndarray, y: np.ndarray, leaf: np.ndarray, n_leaves: int) -> LeafStats:
+    """Accumulate ``n``, ``X'X``, ``X'y`` and ``y'y`` per leaf in float64, vectorised.
+
+    Parameters
+    ----------
+    X : ndarray (n, d)
+        Design matrix: intercept column and (standardised) predictors.
+    y : ndarray (n,)
+        (Standardised) response.
+    leaf : ndarray of int (n,)
+        Leaf code of every row, in ``0..n_leaves-1``.
+    n_leaves : int
+        Number of leaves (groups at the lowest level).
+
+    Returns
+    -------
+    LeafStats
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    leaf = np.asarray(leaf, dtype=np.int64)
+    d = X.shape[1]
+    xtx = np.empty((n_leaves, d, d))
+    for i in range(d):
+        for j in range(i, d):
+            xtx[:, i, j] = xtx[:, j, i] = np.bincount(leaf, X[:, i] * X[:, j], minlength=n_leaves)
+    xty = np.stack([np.bincount(leaf, X[:, i] * y, minlength=n_leaves) for i in range(d)], axis=1)
+    return LeafStats(
+        n=np.bincount(leaf, minlength=n_leaves).astype(np.float64),
+        xtx=xtx,
+        xty=xty,
+        yty=np.bincount(leaf, y * y, minlength=n_leaves),
+    )
