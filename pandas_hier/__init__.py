@@ -17,6 +17,7 @@ from pandas_hier import accessor as _accessor  # noqa: F401  (registers df.hier)
 from pandas_hier import datasets
 from pandas_hier.encoding import Hierarchy, decode, encode, hierarchy_of, tables, validate
 from pandas_hier.fitting import HierFit, fit
+from pandas_hier.io import HierFileError, load
 from pandas_hier.options import Prior
 from pandas_hier.errors import (
     ConvergenceWarning,
@@ -36,6 +37,7 @@ __all__ = [
     "ConvergenceWarning",
     "DivergenceWarning",
     "DroppedRowsWarning",
+    "HierFileError",
     "HierFit",
     "HierSamplingWarning",
     "Prior",
@@ -51,6 +53,7 @@ __all__ = [
     "decode",
     "encode",
     "hierarchy_of",
+    "load",
     "tables",
     "validate",
 ]

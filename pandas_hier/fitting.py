@@ -11,6 +11,7 @@ import time
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -201,6 +202,17 @@ class _Prepared:
     extra_coords: Mapping
     x: tuple
     n_rows: int
+    x_raw: np.ndarray
+    y_raw: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Training:
+    """Training arrays kept in memory (never saved) for posterior predictive checks and LOO."""
+
+    x: np.ndarray
+    y: np.ndarray
+    leaf: np.ndarray
 
 
 def _prepare(df, x, y, *, levels, dropna, options) -> _Prepared:
@@ -287,7 +299,9 @@ def _prepare(df, x, y, *, levels, dropna, options) -> _Prepared:
     rows = [tabs[lv]["n_rows"].to_numpy() for lv in hier.levels]
     param = hm.resolve_parameterization(opts, rows)
     built = hm.build_model(data, opts, varying, param)
-    return _Prepared(data, built, opts, hier, tabs, scaling, extra_coords, tuple(xs), len(enc))
+    return _Prepared(
+        data, built, opts, hier, tabs, scaling, extra_coords, tuple(xs), len(enc), Xraw, yraw
+    )
 
 
 
@@ -438,10 +452,7 @@ def fit(
         progressbar=progressbar, target_accept=opts.target_accept,
     )  # fmt: skip
     sampled = time.perf_counter()
-    result = _assemble(
-        trace, data, built, opts, scaling, hier, tabs, extra_coords, rng
-    )
-    idata, pooling = result
+    idata = _assemble(trace, data, built, opts, scaling, hier, tabs, extra_coords, rng)
     diag = _diagnose(idata, data, chains)
     _warn(diag)
     return HierFit(
@@ -455,7 +466,7 @@ def fit(
         diagnostics=diag,
         parameterization=dict(zip(hier.levels, param, strict=True)),
         sampler=sampler,
-        pooling=pooling,
+        training=_Training(prep.x_raw, prep.y_raw, data.leaf),
         timings={
             "prepare_s": prepared - started,
             "sample_s": sampled - prepared,
@@ -544,14 +555,18 @@ def _assemble(trace, data, built, opts, scaling, hier, tabs, extra_coords, rng):
     posterior = posterior.drop_vars(unused)
     posterior = posterior.drop_vars([c for c in posterior.indexes if c not in posterior.dims and c in posterior.coords and c.endswith("_")], errors="ignore")
     posterior.attrs = {"created_by": "pandas-hier", "scale": "original"}
-    groups = {"posterior": posterior, "model_scale": post}
+    pooling_ds = xr.Dataset(
+        {f"pooling_{lv}": ((lv, f"coef_{lv}"), pooling[lv]) for lv in levels},
+        coords={k: v for k, v in coords.items() if k not in ("chain", "draw", "coef")},
+    )
+    groups = {"posterior": posterior, "model_scale": post, "pooling": pooling_ds}
     if "sample_stats" in trace.children:
         groups["sample_stats"] = trace["sample_stats"].to_dataset()
     tree = xr.DataTree.from_dict(groups)
     for node in tree.subtree:
         for var in node.dataset.data_vars.values():
             var.values.flags.writeable = False
-    return tree, pooling
+    return tree
 
 
 def _diagnose(idata, data, chains: int) -> Diagnostics:
@@ -668,17 +683,17 @@ class HierFit:
 
     __slots__ = (
         "_idata", "hierarchy", "x", "y", "options", "_tables", "scaling", "diagnostics",
-        "parameterization", "sampler", "_pooling", "timings", "n_rows",
+        "parameterization", "sampler", "_training", "timings", "n_rows",
     )  # fmt: skip
 
     def __init__(self, *, idata, hierarchy, x, y, options, tables, scaling, diagnostics,
-                 parameterization, sampler, pooling, timings, n_rows) -> None:  # fmt: skip
+                 parameterization, sampler, training, timings, n_rows) -> None:  # fmt: skip
         values = {
             "_idata": idata, "hierarchy": hierarchy, "x": x, "y": y, "options": options,
             "_tables": MappingProxyType(dict(tables)), "scaling": scaling,
             "diagnostics": diagnostics,
             "parameterization": MappingProxyType(dict(parameterization)),
-            "sampler": sampler, "_pooling": MappingProxyType(dict(pooling)),
+            "sampler": sampler, "_training": training,
             "timings": MappingProxyType(dict(timings)), "n_rows": n_rows,
         }  # fmt: skip
         for k, v in values.items():
@@ -743,8 +758,12 @@ class HierFit:
         import arviz as az
 
         post = self._idata["posterior"].to_dataset()
+        levels = [str(lv) for lv in self.levels]
+        order = ["b_global", *[f"b_{lv}" for lv in levels], *[f"sd_{lv}" for lv in levels],
+                 *[f"corr_{lv}" for lv in levels], "sigma", "nu"]  # fmt: skip
         frames = []
-        for name, da in post.data_vars.items():
+        for name in [n for n in order if n in post.data_vars]:
+            da = post[name]
             lo, hi = _hdi(da, hdi_prob)
             ds = da.to_dataset(name="v")
             stats = {
@@ -813,7 +832,7 @@ class HierFit:
             out[f"{name}_hdi_low"] = lo[:, i]
             out[f"{name}_hdi_high"] = hi[:, i]
         out["n_rows"] = table["n_rows"].to_numpy()
-        pooling = self._pooling[str(level)]
+        pooling = self._idata["pooling"][f"pooling_{level}"].to_numpy()
         varying = self._idata["posterior"][f"coef_{level}"].to_numpy().tolist()
         for i, name in enumerate(varying):
             out[f"pooling_{name}"] = pooling[:, i]
@@ -829,6 +848,231 @@ class HierFit:
         from pandas_hier.plots import forest
 
         return forest(self, level, coef, **kwargs)
+
+    # ------------------------------------------------------------------ prediction and checks
+
+    @property
+    def schema(self):
+        """pandera schema that new data must satisfy for :meth:`predict`.
+
+        Examples
+        --------
+        >>> fit.schema.validate(new_df, lazy=True)  # doctest: +SKIP
+        """
+        from pandas_hier.predict import prediction_schema
+
+        return prediction_schema(self)
+
+    def encode(self, new_df: pd.DataFrame) -> pd.DataFrame:
+        """Apply the fit's own codes to new data; returns a new frame.
+
+        Known groups get their training code; unseen groups ``-1``
+        (:data:`pandas_hier.predict.UNSEEN`) and missing level values ``-2``
+        (:data:`pandas_hier.predict.MISSING`). Nothing else changes.
+
+        Examples
+        --------
+        >>> fit.encode(new_df)[["county", "county_idx"]]  # doctest: +SKIP
+        """
+        from pandas_hier.predict import encode_new
+
+        return encode_new(self, new_df)
+
+    def predict(
+        self,
+        new_df: pd.DataFrame,
+        *,
+        kind: str = "mean",
+        hdi_prob: float = 0.94,
+        unseen: str = "sample",
+        missing: str = "error",
+        random_seed: int | None = None,
+    ):
+        """Predict for new rows, including rows of groups not seen in training.
+
+        Parameters
+        ----------
+        new_df : pandas.DataFrame
+            Needs the level columns and the predictors (validated lazily: every problem is
+            reported at once). Not modified.
+        kind : {"mean", "posterior_predictive", "draws"}
+            ``"mean"``: the expected value's posterior mean and HDI; ``"posterior_predictive"``:
+            a new observation's (noise included); ``"draws"``: an ``xarray.Dataset`` with the
+            draws ``mu`` and ``y_rep`` (chain, draw, obs).
+        hdi_prob : float, default 0.94
+        unseen : {"sample", "parent", "error"}
+            A group not seen in training walks up the tree to its deepest known ancestor.
+            ``"sample"`` then draws a new offset for each unseen level from that level's sd,
+            per posterior draw and per new group; ``"parent"`` uses the ancestor's
+            coefficients; ``"error"`` raises, listing the unseen paths.
+        missing : {"error", "parent", "global"}
+            A missing level value is an error, or the row uses the coefficients above the
+            missing level (``"parent"``) or the global ones (``"global"``).
+        random_seed : int, optional
+            Makes sampled predictions reproducible.
+
+        Returns
+        -------
+        pandas.DataFrame or xarray.Dataset
+            Aligned to ``new_df.index``: ``mean``, ``hdi_low``, ``hdi_high``, ``level`` (the
+            deepest known level the coefficients came from, or ``"global"``) and ``sampled``
+            (new offsets were drawn below that level).
+
+        Examples
+        --------
+        >>> new = pd.DataFrame({"degree": ["degree"], "state": ["Ohio"], "county": ["Nowhere"],
+        ...                     "month": [24]})  # doctest: +SKIP
+        >>> fit.predict(new, random_seed=0)  # doctest: +SKIP
+        """
+        from pandas_hier.predict import predict
+
+        return predict(
+            self, new_df, kind=kind, hdi_prob=hdi_prob, unseen=unseen, missing=missing,
+            random_seed=random_seed,
+        )  # fmt: skip
+
+    def _observed(self, data: pd.DataFrame | None):
+        if data is None:
+            if self._training is None:
+                raise ValueError(
+                    "this fit was loaded from a file, which holds no training rows; pass the "
+                    "training data as data="
+                )
+            return self._training.x, self._training.y, self._training.leaf, None
+        enc = self.encode(data)
+        leaf = enc[self.hierarchy.code_columns[-1]].to_numpy()
+        if (leaf < 0).any():
+            raise ValueError(
+                f"{int((leaf < 0).sum())} rows of data= belong to groups not seen in training or "
+                "have missing level values; posterior predictive checks need training groups"
+            )
+        x = data[list(self.x)].to_numpy(np.float64)
+        return x, data[self.y].to_numpy(np.float64), leaf, np.asarray(data.index)
+
+    def _pointwise(self, data, random_seed=None):
+        x, y, leaf, index = self._observed(data)
+        post = self._idata["posterior"]
+        c, dr = post.sizes["chain"], post.sizes["draw"]
+        b = post[f"b_{self.levels[-1]}"].to_numpy().reshape(c * dr, -1, 1 + len(self.x))
+        X = np.column_stack([np.ones(len(y)), x])
+        mu = np.einsum("snd,nd->sn", b[:, leaf, :], X)
+        sigma = post["sigma"].to_numpy().reshape(-1, 1)
+        return mu, sigma, y, (c, dr), index
+
+    def posterior_predictive(
+        self, data: pd.DataFrame | None = None, random_seed: int | None = None
+    ) -> HierFit:
+        """A new fit whose DataTree also has ``posterior_predictive`` and ``observed_data``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            Rows to replicate; default the training data (needed after :func:`load`).
+        random_seed : int, optional
+
+        Returns
+        -------
+        HierFit
+
+        Examples
+        --------
+        >>> checked = fit.posterior_predictive(random_seed=0)  # doctest: +SKIP
+        >>> az.plot_ppc_dist(checked.idata)  # doctest: +SKIP
+        """
+        import xarray as xr
+        from scipy import stats
+
+        mu, sigma, y, (c, dr), index = self._pointwise(data)
+        rng = np.random.default_rng(random_seed)
+        lik = self.options.likelihood
+        if lik == "normal":
+            eps = rng.standard_normal(mu.shape)
+        elif lik == "cauchy":
+            eps = rng.standard_cauchy(mu.shape)
+        else:
+            nu = self._nu(mu.shape[0])
+            eps = stats.t.rvs(nu[:, None], size=mu.shape, random_state=rng)
+        y_rep = (mu + sigma * eps).reshape(c, dr, -1)
+        obs = np.arange(len(y)) if index is None else index
+        name = str(self.y)
+        tree = self._idata.copy(deep=False)
+        tree["posterior_predictive"] = xr.DataTree(
+            xr.Dataset({name: (("chain", "draw", "obs"), y_rep)},
+                       coords={"chain": np.arange(c), "draw": np.arange(dr), "obs": obs})  # fmt: skip
+        )
+        tree["observed_data"] = xr.DataTree(xr.Dataset({name: (("obs",), y)}, coords={"obs": obs}))
+        return self._with_tree(tree)
+
+    def _nu(self, n_draws: int) -> np.ndarray:
+        post = self._idata["posterior"]
+        if "nu" in post:
+            return post["nu"].to_numpy().reshape(-1)
+        return np.full(n_draws, self.options.nu)
+
+    def log_likelihood(self, data: pd.DataFrame | None = None):
+        """Pointwise log-likelihood ``(chain, draw, obs)`` of the training data (or ``data``).
+
+        Examples
+        --------
+        >>> fit.log_likelihood().shape  # doctest: +SKIP
+        """
+        import xarray as xr
+        from scipy import stats
+
+        mu, sigma, y, (c, dr), index = self._pointwise(data)
+        lik = self.options.likelihood
+        if lik == "normal":
+            ll = stats.norm.logpdf(y[None, :], mu, sigma)
+        elif lik == "cauchy":
+            ll = stats.cauchy.logpdf(y[None, :], mu, sigma)
+        else:
+            ll = stats.t.logpdf(y[None, :], self._nu(mu.shape[0])[:, None], mu, sigma)
+        obs = np.arange(len(y)) if index is None else index
+        return xr.DataArray(ll.reshape(c, dr, -1), dims=("chain", "draw", "obs"),
+                            coords={"obs": obs}, name=str(self.y))  # fmt: skip
+
+    def loo(self, data: pd.DataFrame | None = None):
+        """PSIS-LOO cross-validation (ArviZ) from the pointwise log-likelihood.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            The training data; needed only after :func:`load`.
+
+        Returns
+        -------
+        arviz ELPDData
+            ``elpd``, its standard error, ``p``, and Pareto k per row.
+
+        Examples
+        --------
+        >>> fit.loo()  # doctest: +SKIP
+        """
+        import arviz as az
+        import xarray as xr
+
+        tree = self._idata.copy(deep=False)
+        tree["log_likelihood"] = xr.DataTree(self.log_likelihood(data).to_dataset())
+        return az.loo(tree)
+
+    def _with_tree(self, tree) -> HierFit:
+        values = {k: getattr(self, k) for k in self.__slots__}
+        values["_idata"] = tree
+        new = object.__new__(HierFit)
+        for k, v in values.items():
+            object.__setattr__(new, k, v)
+        return new
+
+    def save(self, path) -> Path:
+        """Save to one self-contained file; see :func:`pandas_hier.io.save`.
+
+        Examples
+        --------
+        >>> fit.save("salary.hier")  # doctest: +SKIP
+        """
+        from pandas_hier.io import save
+
+        return save(self, path)
 
     def variance_components(self, hdi_prob: float = 0.94) -> pd.DataFrame:
         """Standard deviation of the group offsets per level and coefficient (original scale).
