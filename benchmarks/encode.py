@@ -50,34 +50,10 @@ def make_data(n_rows: int, seed: int = 0):
 
 
 def blog_recipe(df):
-    """The blog post's recipe: an index table per level path from groupby, merged back on.
+    """The blog post's recipe: index tables from groupby, merged back; parent arrays."""
+    from blog_recipe import encode_recipe
 
-    Reconstructed from the post's four steps (index per degree, per degree+state, per
-    degree+state+county; merge all back onto the frame) and its parent lookup arrays.
-    """
-    import pandas as pd
-
-    degree_idx = df.groupby(["degree"]).all().reset_index().reset_index()[["index", "degree"]]
-    degree_state_idx = (
-        df.groupby(["degree", "state"]).all().reset_index().reset_index()[["index", "degree", "state"]]
-    )
-    leaf_idx = (
-        df.groupby(["degree", "state", "county"])
-        .all()
-        .reset_index()
-        .reset_index()[["index", "degree", "state", "county"]]
-    )
-    out = pd.merge(df, degree_idx.rename(columns={"index": "degree_idx"}), how="inner", on="degree")
-    out = pd.merge(
-        out, degree_state_idx.rename(columns={"index": "state_idx"}), how="inner", on=["degree", "state"]
-    )
-    out = pd.merge(
-        out, leaf_idx.rename(columns={"index": "county_idx"}), how="inner", on=["degree", "state", "county"]
-    )
-    # parent lookup arrays, as the blog builds them for the model
-    state_parent = pd.merge(degree_state_idx, degree_idx, how="inner", on="degree")["index_y"].to_numpy()
-    county_parent = pd.merge(leaf_idx, degree_state_idx, how="inner", on=["degree", "state"])["index_y"].to_numpy()
-    return out, state_parent, county_parent
+    return encode_recipe(df)
 
 
 def ours(df):

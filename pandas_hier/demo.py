@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     t = fit.timings
     print(fit)
     print(
-        f"Time: prepare {t['prepare_s']:.1f} s, compile + sample {t['sample_s']:.1f} s, "
-        f"post-process {t['postprocess_s']:.1f} s\n"
+        f"Time: prepare {t['prepare_s']:.1f} s, compile {t['compile_s']:.1f} s, "
+        f"sample {t['sample_s']:.1f} s, post-process {t['postprocess_s']:.1f} s\n"
     )
     with pd.option_context("display.width", 140, "display.max_columns", 20, "display.precision", 1):
         summary = fit.summary()

@@ -96,7 +96,16 @@ class DroppedRowsWarning(UserWarning):
 
 
 class HierSamplingWarning(UserWarning):
-    """Base class of the warnings issued after sampling; each says what to try."""
+    """Base class of the warnings issued after sampling; each says what to try.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas_hier
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", pandas_hier.HierSamplingWarning)  # fail on bad fits
+    ...     fit = df.hier.fit("month", "salary")  # doctest: +SKIP
+    """
 
 
 class DivergenceWarning(HierSamplingWarning):

@@ -40,6 +40,13 @@ class Scaling:
     """Standardisation constants: the model works on ``(x - x_mean) / x_sd``, ``(y - y_mean) / y_sd``.
 
     With ``standardize=False`` the means are 0 and the sds 1.
+
+    Examples
+    --------
+    >>> from pandas_hier.fitting import Scaling
+    >>> t0, M = Scaling((10.0,), (2.0,), 100.0, 5.0).coef_map()
+    >>> (t0 + M @ [0.0, 1.0]).tolist()  # slope 1 sd(y) per sd(x), intercept at x = 0
+    [75.0, 2.5]
     """
 
     x_mean: tuple[float, ...]
@@ -67,7 +74,13 @@ class Scaling:
 
 @dataclass(frozen=True)
 class Diagnostics:
-    """Sampling diagnostics: divergent transitions, worst r_hat and smallest ESS, and where."""
+    """Sampling diagnostics: divergent transitions, worst r_hat and smallest ESS, and where.
+
+    Examples
+    --------
+    >>> fit.diagnostics.ok, fit.diagnostics.divergences  # doctest: +SKIP
+    (True, 0)
+    """
 
     divergences: int
     draws: int
@@ -157,14 +170,37 @@ def _check_sampler(sampler: str) -> None:
         )
 
 
-def _sample(model, sampler: str, *, draws, tune, chains, seed, progressbar, target_accept):
+#: Compiled nutpie models by structure key (see ``model.structure_key``), most recent last.
+_COMPILED: dict = {}
+_COMPILED_MAX = 8
+
+
+def _compiled(built):
+    """The nutpie model for ``built``: compiled once per structure, then reused with new data."""
+    import nutpie
+
+    hit = _COMPILED.pop(built.structure, None)
+    if hit is not None:
+        _COMPILED[built.structure] = hit  # most recently used
+        return hit.with_data(**built.data_values)
+    compiled = nutpie.compile_pymc_model(built.model)
+    _COMPILED[built.structure] = compiled
+    while len(_COMPILED) > _COMPILED_MAX:
+        _COMPILED.pop(next(iter(_COMPILED)))
+    return compiled
+
+
+def _sample(built, sampler: str, *, draws, tune, chains, seed, progressbar, target_accept):
     import pymc as pm
 
+    model = built.model
     if sampler == "nutpie":
         import nutpie
 
-        compiled = nutpie.compile_pymc_model(model)
-        return nutpie.sample(
+        started = time.perf_counter()
+        compiled = _compiled(built)
+        compile_s = time.perf_counter() - started
+        return compile_s, nutpie.sample(
             compiled,
             draws=draws,
             tune=tune,
@@ -178,7 +214,7 @@ def _sample(model, sampler: str, *, draws, tune, chains, seed, progressbar, targ
     with warnings.catch_warnings():
         # PyMC's own convergence messages are replaced by ours, which name the level.
         warnings.filterwarnings("ignore", message=".*(r_hat|rhat|effective sample|diverg).*")
-        return pm.sample(
+        return None, pm.sample(
             draws=draws,
             tune=tune,
             chains=chains,
@@ -447,8 +483,8 @@ def fit(
 
     rng = np.random.default_rng(random_seed)
     seed = int(rng.integers(2**31 - 1))
-    trace = _sample(
-        built.model, sampler, draws=draws, tune=tune, chains=chains, seed=seed,
+    compile_s, trace = _sample(
+        built, sampler, draws=draws, tune=tune, chains=chains, seed=seed,
         progressbar=progressbar, target_accept=opts.target_accept,
     )  # fmt: skip
     sampled = time.perf_counter()
@@ -469,7 +505,8 @@ def fit(
         training=_Training(prep.x_raw, prep.y_raw, data.leaf),
         timings={
             "prepare_s": prepared - started,
-            "sample_s": sampled - prepared,
+            "compile_s": compile_s if compile_s is not None else float("nan"),
+            "sample_s": sampled - prepared - (compile_s or 0.0),
             "postprocess_s": time.perf_counter() - sampled,
         },
         n_rows=prep.n_rows,
@@ -485,6 +522,8 @@ def _assemble(trace, data, built, opts, scaling, hier, tabs, extra_coords, rng):
     import xarray as xr
 
     post = trace["posterior"].to_dataset()
+    # A reused compiled model carries the coords of the fit it was compiled for: relabel.
+    post = post.assign_coords({k: v for k, v in data.coords.items() if k in post.dims})
     chains, draws = post.sizes["chain"], post.sizes["draw"]
     S = chains * draws
     levels = data.levels
@@ -572,21 +611,33 @@ def _assemble(trace, data, built, opts, scaling, hier, tabs, extra_coords, rng):
 def _diagnose(idata, data, chains: int) -> Diagnostics:
     import arviz as az
 
-    post = idata["posterior"].to_dataset()
+    # Convergence is judged on what the sampler explored (the model-scale group). In a marginal
+    # model every coefficient is an exact conditional draw given those parameters; summary()
+    # reports ESS and r_hat of every parameter on demand.
+    post = idata["model_scale"].to_dataset()
+    names = [v for v in post.data_vars if not v.startswith(("lkj_", "corr_", "chol_"))]
+    post = post[names]
     stats = idata["sample_stats"].to_dataset() if "sample_stats" in idata.children else None
-    div = stats["diverging"].to_numpy().astype(bool) if stats is not None and "diverging" in stats else np.zeros((chains, post.sizes["draw"]), bool)
-    names = [v for v in post.data_vars if not v.startswith("corr_")]
-    rhat = az.rhat(post[names])
-    ess_b = az.ess(post[names], method="bulk")
-    ess_t = az.ess(post[names], method="tail")
+    if stats is not None and "diverging" in stats:
+        div = stats["diverging"].to_numpy().astype(bool)
+    else:
+        div = np.zeros((chains, post.sizes["draw"]), bool)
+    rhat = az.rhat(post)
+    ess_b = az.ess(post, method="bulk")
+    ess_t = az.ess(post, method="tail")
 
-    def worst(ds, fn):
-        vals = {k: float(fn(np.nan_to_num(ds[k].to_numpy(), nan=fn([1.0])))) for k in ds.data_vars}
-        return vals
+    def worst(ds, fn, default: float) -> dict:
+        # constant entries (e.g. a coefficient fixed at a level) have NaN diagnostics: skip them
+        out = {}
+        for k in ds.data_vars:
+            vals = ds[k].to_numpy()
+            vals = vals[np.isfinite(vals)]
+            out[k] = float(fn(vals)) if vals.size else default
+        return out
 
-    r = worst(rhat, np.max)
-    eb = worst(ess_b, np.min)
-    et = worst(ess_t, np.min)
+    r = worst(rhat, np.max, 1.0)
+    eb = worst(ess_b, np.min, np.inf)
+    et = worst(ess_t, np.min, np.inf)
     rname = max(r, key=r.get)
     ename = min(eb, key=eb.get)
     level = None
@@ -667,8 +718,8 @@ class HierFit:
     parameterization : mapping of level -> str
     sampler : str
     timings : mapping of str -> float
-        Seconds spent preparing (validation, encoding, model build), sampling (compile
-        included) and post-processing.
+        Seconds spent preparing (validation, encoding, model build), compiling (nutpie; NaN
+        for samplers that compile inside sampling), sampling and post-processing.
     n_rows : int
 
     Examples

@@ -40,6 +40,15 @@ class HierFileError(HierError, OSError):
     """A file is not a loadable pandas-hier fit: truncated, foreign, or of a newer format.
 
     The message names the file and the problem.
+
+    Examples
+    --------
+    >>> import pandas_hier
+    >>> try:
+    ...     pandas_hier.load("no-such-file.hier")
+    ... except pandas_hier.HierFileError as err:
+    ...     print(err)
+    no-such-file.hier: no such file
     """
 
 
@@ -103,6 +112,11 @@ def save(fit: HierFit, path: str | os.PathLike) -> Path:
     ------
     HierFileError
         If a lookup table holds labels that JSON cannot represent (e.g. timestamps).
+
+    Examples
+    --------
+    >>> path = fit.save("out/salary.hier")  # doctest: +SKIP
+    >>> pandas_hier.load(path).predict(new_df)  # doctest: +SKIP
     """
     path = Path(path)
     spec = {

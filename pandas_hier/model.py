@@ -115,7 +115,8 @@ class BuiltModel:
     parameterization: tuple[str, ...]
     varying: np.ndarray
     global_prior: tuple[np.ndarray, np.ndarray] | None = None
-    sd_names: tuple[str, ...] = field(default=())
+    data_values: Mapping[str, np.ndarray] = field(default_factory=dict)
+    structure: tuple = ()
 
 
 def _rv(name: str, prior: Prior, default: bool, scale, **kwargs):
@@ -233,23 +234,44 @@ def _leaf_potential(stats: LeafStats, sigma, log, d: int):
     return P, h, c
 
 
+def _data_containers(data: ModelData, rows: bool) -> tuple[LeafStats, list, dict]:
+    """Data as ``pm.Data`` containers, so that a compiled model can be reused with new values
+    of the same structure (see ``structure_key``); returns the stats, parents and values."""
+    values = {
+        "hier_n": data.stats.n, "hier_xtx": data.stats.xtx,
+        "hier_xty": data.stats.xty, "hier_yty": data.stats.yty,
+        **{f"hier_parent_{i}": p for i, p in enumerate(data.parents)},
+    }  # fmt: skip
+    if rows:
+        values.update(hier_X=data.X, hier_leaf=data.leaf)
+    shared = {k: pm.Data(k, v) for k, v in values.items()}
+    stats = LeafStats(shared["hier_n"], shared["hier_xtx"], shared["hier_xty"], shared["hier_yty"])
+    parents = [shared[f"hier_parent_{i}"] for i in range(len(data.parents))]
+    return stats, parents, {"values": values, "shared": shared}
+
+
+def structure_key(data: ModelData, opts: FitOptions, varying: np.ndarray, param) -> tuple:
+    """Everything that is baked into the compiled graph: two fits with equal keys can share one
+    compiled model and differ only in the values of the ``pm.Data`` containers."""
+    return (
+        tuple(param), data.sizes, data.d, len(data.y), varying.tobytes(),
+        repr(sorted(opts.to_dict().items())), data.coef_scale.tobytes(), data.y_scale,
+        data.y_location,
+    )  # fmt: skip
+
+
 def _marginal_loglik(
-    data: ModelData, sds: list, global_prior, varying: np.ndarray
+    data: ModelData, sds: list, global_prior, varying: np.ndarray, stats: LeafStats, parents
 ) -> pt.TensorVariable:
     d = data.d
     sigma = pm.modelcontext(None)["sigma"]
-    stats = data.stats
-    consts = LeafStats(
-        n=pt.as_tensor(stats.n), xtx=pt.as_tensor(stats.xtx),
-        xty=pt.as_tensor(stats.xty), yty=pt.as_tensor(stats.yty),
-    )  # fmt: skip
-    P, h, c = _leaf_potential(consts, sigma, pt.log, d)
+    P, h, c = _leaf_potential(stats, sigma, pt.log, d)
     for depth in reversed(range(len(data.levels))):
         L = _level_scale(data, sds, depth, np.flatnonzero(varying[depth]))
         P, h, c, _ = sm.integrate(P, h, c, L, pt.sqrt, pt.log, pt.maximum)
         n_up = data.sizes[depth - 1] if depth else 1
         cols = [pt.broadcast_to(x, (data.sizes[depth],)) for x in _flatten(P, h, c, d)]
-        summed = _segment_sum_pt(pt.stack(cols, axis=1), data.parents[depth], n_up)
+        summed = _segment_sum_pt(pt.stack(cols, axis=1), parents[depth], n_up)
         P, h, c = _unflatten([summed[:, k] for k in range(len(cols))], d)
     m0, s0 = global_prior
     P, h, c, _ = sm.integrate(P, h, c, sm.diag(list(s0)), pt.sqrt, pt.log, pt.maximum)
@@ -261,7 +283,16 @@ def resolve_parameterization(
     opts: FitOptions, rows_per_group: Sequence[np.ndarray], threshold: int = 100
 ) -> tuple[str, ...]:
     """Per-level parameterization. ``auto``: marginal for a Gaussian likelihood; otherwise
-    centred for levels whose every group has at least ``threshold`` rows, else non-centred."""
+    centred for levels whose every group has at least ``threshold`` rows, else non-centred.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pandas_hier.model import resolve_parameterization
+    >>> from pandas_hier.options import FitOptions
+    >>> resolve_parameterization(FitOptions(likelihood="cauchy"), [np.array([500]), np.array([20])])
+    ('centered', 'noncentered')
+    """
     k = len(rows_per_group)
     if opts.parameterization in ("marginal", "centered", "noncentered"):
         return (opts.parameterization,) * k
@@ -290,6 +321,11 @@ def build_model(
     Returns
     -------
     BuiltModel
+
+    Examples
+    --------
+    >>> from pandas_hier.fitting import build  # builds ModelData from a frame, then calls this
+    >>> build(df, "month", "salary", levels=["state", "county"]).model  # doctest: +SKIP
     """
     coords = {k: list(v) for k, v in data.coords.items()}
     for depth, level in enumerate(data.levels):
@@ -297,20 +333,25 @@ def build_model(
         coords[f"coef_{level}"] = names
         coords[f"coef_{level}_"] = names
     marginal = all(p == "marginal" for p in parameterization)
+    key = structure_key(data, opts, varying, parameterization)
     with pm.Model(coords=coords) as model:
+        stats, parents, containers = _data_containers(data, rows=opts.likelihood != "normal")
         sigma_prior, default = opts.prior("sigma")
         _rv("sigma", sigma_prior, default, data.y_scale)
         sds = _build_sds(data, opts, varying)
         if marginal:
             gp = _global_normal(data, opts)
-            pm.Potential("marginal_loglik", _marginal_loglik(data, sds, gp, varying))
-            return BuiltModel(model, tuple(parameterization), varying, gp)
+            loglik = _marginal_loglik(data, sds, gp, varying, stats, parents)
+            pm.Potential("marginal_loglik", loglik)
+            return BuiltModel(model, tuple(parameterization), varying, gp, containers["values"], key)
         theta = _global_coefficients(data, opts)
         for depth, level in enumerate(data.levels):
             v = np.flatnonzero(varying[depth])
-            theta = _level_coefficients(data, sds, depth, level, v, theta, parameterization[depth])
-        _likelihood(data, opts, theta)
-    return BuiltModel(model, tuple(parameterization), varying, None)
+            theta = _level_coefficients(
+                data, sds, depth, level, v, theta, parameterization[depth], parents[depth]
+            )
+        _likelihood(data, opts, theta, stats, containers["shared"])
+    return BuiltModel(model, tuple(parameterization), varying, None, containers["values"], key)
 
 
 def _global_coefficients(data: ModelData, opts: FitOptions):
@@ -328,8 +369,8 @@ def _global_coefficients(data: ModelData, opts: FitOptions):
     return pm.Deterministic("b_global", theta, dims=("coef",))[None, :]
 
 
-def _level_coefficients(data, sds, depth, level, v, parent_theta, how):
-    mu = parent_theta[data.parents[depth]]  # (G, d)
+def _level_coefficients(data, sds, depth, level, v, parent_theta, how, parent_index):
+    mu = parent_theta[parent_index]  # (G, d)
     kind, value = sds[depth]
     dims = (level, f"coef_{level}")
     if len(v) == 0:
@@ -349,22 +390,17 @@ def _level_coefficients(data, sds, depth, level, v, parent_theta, how):
     return pm.Deterministic(var_name("b", level), theta, dims=(level, "coef"))
 
 
-def _likelihood(data: ModelData, opts: FitOptions, theta) -> None:
+def _likelihood(data: ModelData, opts: FitOptions, theta, stats: LeafStats, shared) -> None:
     model = pm.modelcontext(None)
     sigma = model["sigma"]
     d = data.d
     if opts.likelihood == "normal":
-        P, h, c = _leaf_potential(
-            LeafStats(*(pt.as_tensor(a) for a in (data.stats.n, data.stats.xtx, data.stats.xty, data.stats.yty))),
-            sigma,
-            pt.log,
-            d,
-        )
+        P, h, c = _leaf_potential(stats, sigma, pt.log, d)
         quad = sum(theta[:, i] * P[i][j] * theta[:, j] for i in range(d) for j in range(d))
         lin = sum(h[i] * theta[:, i] for i in range(d))
         pm.Potential("loglik", pt.sum(c + lin - 0.5 * quad))
         return
-    mu = pt.sum(theta[data.leaf] * pt.as_tensor(data.X), axis=1)
+    mu = pt.sum(theta[shared["hier_leaf"]] * shared["hier_X"], axis=1)
     if opts.likelihood == "cauchy":
         pm.Cauchy("y", alpha=mu, beta=sigma, observed=data.y)
         return
@@ -405,6 +441,10 @@ def draw_coefficients(
     -------
     list of ndarray
         ``[global (S, d), level 1 (S, G1, d), ...]`` on the model's scale.
+
+    Examples
+    --------
+    >>> draws = draw_coefficients(data, built, sigma, scales, np.random.default_rng(0))  # doctest: +SKIP
     """
     S, d = sigma.shape[0], data.d
     out = [np.empty((S, d))] + [np.empty((S, g, d)) for g in data.sizes]

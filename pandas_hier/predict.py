@@ -175,7 +175,14 @@ def predict(
     missing: str = "error",
     random_seed: int | None = None,
 ):
-    """Predict for new rows; see :meth:`pandas_hier.HierFit.predict`."""
+    """Predict for new rows; the function behind :meth:`pandas_hier.HierFit.predict`, whose
+    docstring describes the parameters and the result.
+
+    Examples
+    --------
+    >>> from pandas_hier.predict import predict
+    >>> predict(fit, new_df, unseen="parent")  # doctest: +SKIP
+    """
     for name, value, choices in (
         ("kind", kind, KINDS),
         ("unseen", unseen, UNSEEN_POLICIES),

@@ -63,6 +63,14 @@ def leaf_stats(X: np.ndarray, y: np.ndarray, leaf: np.ndarray, n_leaves: int) ->
     Returns
     -------
     LeafStats
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pandas_hier.stats import leaf_stats
+    >>> X = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
+    >>> leaf_stats(X, np.array([1.0, 2.0, 3.0, 4.0]), np.array([0, 0, 1, 1]), 2).n.tolist()
+    [2.0, 2.0]
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)

@@ -1,4 +1,6 @@
 import os
+import sys
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
@@ -7,3 +9,7 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# The blog's recipe and model live in benchmarks/blog_recipe.py (the baseline both the benchmarks
+# and the blog-equivalence test use).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))

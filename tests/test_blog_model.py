@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from blog_recipe import blog_model  # benchmarks/blog_recipe.py (on sys.path via conftest)
 from pointing import model_logp
 
 from pandas_hier import Prior
@@ -25,39 +26,6 @@ BLOG_OPTIONS = dict(
         "sigma": Prior("Uniform", lower=0, upper=10_000),
     },
 )
-
-
-def blog_model(data: pd.DataFrame) -> pm.Model:
-    """The blog's model, hand-written: index tables from groupby, parents from merge."""
-    degree_idx = data.groupby(["degree"]).all().reset_index().reset_index()[["index", "degree"]]
-    ds_idx = data.groupby(["degree", "state"]).all().reset_index().reset_index()[["index", "degree", "state"]]
-    dsc_idx = (
-        data.groupby(["degree", "state", "county"]).all().reset_index().reset_index()[["index", "degree", "state", "county"]]
-    )
-    ds_parent = pd.merge(ds_idx, degree_idx, on="degree")["index_y"].to_numpy()
-    dsc_parent = pd.merge(dsc_idx, ds_idx, on=["degree", "state"])["index_y"].to_numpy()
-    rows = pd.merge(data, dsc_idx, on=["degree", "state", "county"], how="left")
-    leaf = rows["index"].to_numpy()
-    n_d, n_ds, n_dsc = len(degree_idx), len(ds_idx), len(dsc_idx)
-    with pm.Model() as model:
-        global_m = pm.Normal("global_m", mu=0, sigma=10_000)
-        global_m_sd = pm.Uniform("global_m_sd", lower=0, upper=1000)
-        global_b = pm.Normal("global_b", mu=0, sigma=10_000)
-        global_b_sd = pm.Uniform("global_b_sd", lower=0, upper=1000)
-        degree_m = pm.Normal("degree_m", mu=global_m, sigma=global_m_sd, shape=n_d)
-        degree_m_sd = pm.Uniform("degree_m_sd", lower=0, upper=1000, shape=n_d)
-        degree_b = pm.Normal("degree_b", mu=global_b, sigma=global_b_sd, shape=n_d)
-        degree_b_sd = pm.Uniform("degree_b_sd", lower=0, upper=1000, shape=n_d)
-        ds_m = pm.Normal("degree_state_m", mu=degree_m[ds_parent], sigma=degree_m_sd[ds_parent], shape=n_ds)
-        ds_m_sd = pm.Uniform("degree_state_m_sd", lower=0, upper=1000, shape=n_ds)
-        ds_b = pm.Normal("degree_state_b", mu=degree_b[ds_parent], sigma=degree_b_sd[ds_parent], shape=n_ds)
-        ds_b_sd = pm.Uniform("degree_state_b_sd", lower=0, upper=1000, shape=n_ds)
-        dsc_m = pm.Normal("degree_state_county_m", mu=ds_m[dsc_parent], sigma=ds_m_sd[dsc_parent], shape=n_dsc)
-        dsc_b = pm.Normal("degree_state_county_b", mu=ds_b[dsc_parent], sigma=ds_b_sd[dsc_parent], shape=n_dsc)
-        error = pm.Uniform("error", lower=0, upper=10_000)
-        mu = dsc_m[leaf] * rows["month"].to_numpy() + dsc_b[leaf]
-        pm.Cauchy("salary_like", alpha=mu, beta=error, observed=rows["salary"].to_numpy())
-    return model
 
 
 def test_our_model_with_blog_options_equals_the_blog_model():

@@ -283,3 +283,19 @@ def test_marginal_logp_stays_finite_in_extreme_corners():
         ]
         out = fn(*[np.asarray(p, float) for p in point])
         assert np.isfinite(out[0]) and all(np.all(np.isfinite(g)) for g in out[1:])
+
+
+def test_structure_key_separates_what_the_compiled_graph_bakes_in():
+    data = tiny_data(p=1)
+    other_values = tiny_data(p=1, seed=9)  # same shapes, other numbers
+    varying = np.ones((3, 2), bool)
+    param = ["marginal"] * 3
+    key = hm.structure_key(data, FitOptions(), varying, param)
+    assert key == hm.structure_key(other_values, FitOptions(), varying, param)
+    assert key != hm.structure_key(data, FitOptions(sd_per="parent"), varying, param)
+    assert key != hm.structure_key(tiny_data(p=1, sizes=(2, 3, 6)), FitOptions(), varying, param)
+    partial = varying.copy()
+    partial[1, 1] = False
+    assert key != hm.structure_key(data, FitOptions(), partial, param)
+    built = hm.build_model(data, FitOptions(), varying, param)
+    assert {"hier_n", "hier_xtx", "hier_parent_2"} <= set(built.data_values)

@@ -50,25 +50,38 @@ def test_default_samples_cleanly(rows_per_month):
 
 @pytest.mark.slow
 def test_parameter_recovery_on_simulated_three_level_data():
-    # 96 rows per leaf. With 24 (one per month) the slope sds are barely identified (noise sd
-    # 3,000 against a county slope sd of 25 per month): one outlying state is then shrunk hard
-    # toward its degree and 7 of its 8 counties miss together (seen: 87.5% coverage), which is
-    # correct partial pooling on weak data, not a recovery failure.
-    df, truth = simulate_salary(
-        n_states=6, n_counties=8, n_months=24, rows_per_month=4, seed=5, return_truth=True
-    )
-    fit = _fit(df, draws=1000, tune=1000, chains=2, random_seed=9)
-    for level in LEVELS:
-        coef = fit.coef(level)
-        paths = list(coef[LEVELS[: LEVELS.index(level) + 1]].itertuples(index=False, name=None))
-        for name, true in (("intercept", truth.intercept[level]), ("month", truth.slope[level])):
-            t = np.array([true[p] for p in paths])
-            inside = (coef[f"{name}_hdi_low"] <= t) & (t <= coef[f"{name}_hdi_high"])
-            assert inside.mean() >= 0.9, (level, name, inside.mean())
-    # residual sd recovered
-    vc = fit.variance_components().set_index(["level", "coef"])
-    row = vc.loc[("residual", "sigma")]
-    assert row["hdi_low"] <= truth.sd["noise"] <= row["hdi_high"]
+    """True group coefficients lie inside their 94% HDI for >= 90% of groups, pooled over three
+    simulated data sets.
+
+    One data set is not enough: its group estimates share one estimate of each level's sd, so
+    their misses are correlated. Seen on single data sets: 87.5% (one outlying state shrunk
+    hard toward its degree, 7 of its 8 counties missing together) and 88.5% (z-score sd 1.16,
+    from a low county-slope sd propagating into intercepts extrapolated to month 0).
+    """
+    hits: dict = {}
+    for seed in (5, 6, 7):
+        df, truth = simulate_salary(
+            n_states=6, n_counties=8, n_months=24, rows_per_month=4, seed=seed, return_truth=True
+        )
+        fit = _fit(df, draws=1000, tune=1000, chains=2, random_seed=seed)
+        for level in LEVELS:
+            coef = fit.coef(level)
+            paths = list(coef[LEVELS[: LEVELS.index(level) + 1]].itertuples(index=False, name=None))
+            for name, true in (("intercept", truth.intercept[level]), ("month", truth.slope[level])):
+                t = np.array([true[p] for p in paths])
+                inside = (coef[f"{name}_hdi_low"] <= t) & (t <= coef[f"{name}_hdi_high"])
+                hits.setdefault((level, name), []).extend(inside.tolist())
+        vc = fit.variance_components().set_index(["level", "coef"])
+        row = vc.loc[("residual", "sigma")]
+        assert row["hdi_low"] <= truth.sd["noise"] <= row["hdi_high"]
+    # The 90% rule needs enough groups to mean anything: with 94% intervals, one miss among the
+    # 6 degree groups (2 per data set) happens about a third of the time. So: per level where
+    # there are >= 30 groups, and pooled over all levels per coefficient.
+    coverage = {key: (float(np.mean(v)), len(v)) for key, v in hits.items()}
+    assert all(c >= 0.9 for c, n in coverage.values() if n >= 30), coverage
+    for name in ("intercept", "month"):
+        pooled = [h for (level, coef), v in hits.items() if coef == name for h in v]
+        assert np.mean(pooled) >= 0.9, (name, np.mean(pooled), coverage)
 
 
 @pytest.mark.slow
@@ -88,3 +101,43 @@ def test_global_coefficients_agree_with_reml_on_radon():
         assert diff <= 2 * reml.bse[theirs], (ours, glob.loc[ours, "mean"], reml.params[theirs], reml.bse[theirs])
     # residual sd comparable too
     assert fit.variance_components().iloc[-1]["mean"] == pytest.approx(np.sqrt(reml.scale), rel=0.1)
+
+
+@pytest.mark.slow
+def test_second_fit_of_the_same_structure_reuses_the_compiled_model():
+    a = simulate_salary(n_states=3, n_counties=4, seed=1)
+    b = simulate_salary(n_states=3, n_counties=4, seed=2)
+    b["salary"] += 100_000
+    b["state"] = b["state"].str.upper()
+    kwargs = dict(levels=LEVELS, draws=300, tune=300, chains=2, random_seed=0, progressbar=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pandas_hier.HierSamplingWarning)
+        fa = a.hier.fit("month", "salary", sd_per="parent", **kwargs)
+        fb = b.hier.fit("month", "salary", sd_per="parent", **kwargs)
+    assert fb.timings["compile_s"] < 0.1 * fa.timings["compile_s"]
+    assert fb.coef("degree")["intercept"].mean() - fa.coef("degree")["intercept"].mean() > 80_000
+    assert fb.idata["model_scale"]["sd_county"].coords["state"].values[0].split(" / ")[1].isupper()
+
+
+@pytest.mark.slow
+def test_marginal_and_full_models_give_the_same_posterior():
+    """Integrating the coefficients out changes how we sample, not the posterior."""
+    df = simulate_salary(n_states=3, n_counties=4, n_months=10, rows_per_month=2, seed=21)
+    kwargs = dict(levels=LEVELS, draws=2000, tune=1500, chains=2, progressbar=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pandas_hier.HierSamplingWarning)
+        marginal = df.hier.fit("month", "salary", parameterization="marginal", random_seed=1, **kwargs)
+        full = df.hier.fit("month", "salary", parameterization="noncentered", random_seed=2,
+                           target_accept=0.99, **kwargs)  # fmt: skip
+    import arviz as az
+
+    for name in ["sigma", "sd_county", "sd_state", "b_county", "b_state", "b_global"]:
+        a = marginal.idata["posterior"][name]
+        b = full.idata["posterior"][name]
+        mcse = np.sqrt(
+            az.mcse(a.to_dataset(), method="mean")[name].values ** 2
+            + az.mcse(b.to_dataset(), method="mean")[name].values ** 2
+        )
+        diff = np.abs(a.mean(("chain", "draw")).values - b.mean(("chain", "draw")).values)
+        # 4.5 combined Monte Carlo standard errors, for every element
+        assert np.all(diff <= 4.5 * mcse + 1e-9 * np.abs(a.mean(("chain", "draw")).values)), name
