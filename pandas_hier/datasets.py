@@ -56,6 +56,7 @@ def simulate_salary(
     n_months: int = 20,
     *,
     rows_per_month: int = 1,
+    noise_sd: float = 3000.0,
     seed: int = 20261122,
     return_truth: bool = False,
 ) -> pd.DataFrame | tuple[pd.DataFrame, SalaryTruth]:
@@ -76,6 +77,9 @@ def simulate_salary(
         Months 1..n_months observed per county.
     rows_per_month : int, default 1
         Rows per county and month (more rows make a data-rich hierarchy).
+    noise_sd : float, default 3000
+        Residual sd of salary. With the default the county slope sd (25 per month) is weakly
+        identified; a smaller value makes every level's coefficients well identified.
     seed : int
         Seed of the generator; the same seed gives the same frame.
     return_truth : bool, default False
@@ -102,7 +106,7 @@ def simulate_salary(
         ("degree", "intercept"): 8000.0, ("degree", "slope"): 60.0,
         ("state", "intercept"): 4000.0, ("state", "slope"): 40.0,
         ("county", "intercept"): 2000.0, ("county", "slope"): 25.0,
-        "noise": 3000.0,
+        "noise": float(noise_sd),
     }  # fmt: skip
     degrees = ["degree", "no degree"]
     states = _STATES[:n_states]

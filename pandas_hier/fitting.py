@@ -588,15 +588,13 @@ def _assemble(trace, data, built, opts, scaling, hier, tabs, extra_coords, rng):
         **{f"coef_{lv}": [data.coefs[i] for i in np.flatnonzero(built.varying[d])] for d, lv in enumerate(levels)},
         **{f"coef_{lv}_": [data.coefs[i] for i in np.flatnonzero(built.varying[d])] for d, lv in enumerate(levels)},
     }
-    posterior = xr.Dataset(out, coords={k: v for k, v in coords.items()})
+    used = {dim for dims, _ in out.values() for dim in dims}
+    posterior = xr.Dataset(out, coords={k: v for k, v in coords.items() if k in used})
     posterior = posterior.assign_coords({k: v for k, v in extra_coords.items()})
-    unused = [c for c in posterior.coords if c not in posterior.dims and not posterior[c].dims]
-    posterior = posterior.drop_vars(unused)
-    posterior = posterior.drop_vars([c for c in posterior.indexes if c not in posterior.dims and c in posterior.coords and c.endswith("_")], errors="ignore")
     posterior.attrs = {"created_by": "pandas-hier", "scale": "original"}
     pooling_ds = xr.Dataset(
         {f"pooling_{lv}": ((lv, f"coef_{lv}"), pooling[lv]) for lv in levels},
-        coords={k: v for k, v in coords.items() if k not in ("chain", "draw", "coef")},
+        coords={k: v for k, v in coords.items() if k in levels or k in {f"coef_{lv}" for lv in levels}},
     )
     groups = {"posterior": posterior, "model_scale": post, "pooling": pooling_ds}
     if "sample_stats" in trace.children:
