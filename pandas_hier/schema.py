@@ -443,7 +443,14 @@ def _from_pandera(cases: pd.DataFrame) -> pd.DataFrame:
 def _message(cases: pd.DataFrame, what: str) -> str:
     lines = []
     for (column, name), group in cases.groupby(["column", "check"], sort=False, dropna=False):
-        meaning, advice = _EXPLAIN.get(name, (f"failed check {name!r}", ""))
+        if name.startswith("label_kind_"):
+            kind = name.removeprefix("label_kind_")
+            meaning, advice = (
+                f"labels are not of the kind seen in training ({kind})",
+                "convert the column to the training data's dtype",
+            )
+        else:
+            meaning, advice = _EXPLAIN.get(name, (f"failed check {name!r}", ""))
         rows = group["index"].dropna()
         where = ""
         if len(rows):

@@ -124,7 +124,8 @@ def test_predict_reports_every_schema_problem_at_once(fit):
     msg = str(info.value)
     assert "column 'county': column is not in the frame" in msg
     assert "column 'month': not a numeric column" in msg
-    assert "label_kind" in set(info.value.failure_cases["check"]).pop() or "degree" in info.value.columns
+    assert "column 'degree': labels are not of the kind seen in training (string)" in msg
+    assert set(info.value.columns) == {"county", "month", "degree"}
 
 
 def test_fit_encode_uses_training_codes_and_sentinels(fit, train):
@@ -134,7 +135,8 @@ def test_fit_encode_uses_training_codes_and_sentinels(fit, train):
     pd.testing.assert_frame_equal(new, before)
     training_codes = train.hier.encode(LEVELS)["county_idx"].head(2).tolist()
     assert enc["county_idx"].tolist() == [*training_codes, -1, -2]
-    assert enc["degree_idx"].tolist()[2:] == [fit.encode(train.head(1))["degree_idx"].iloc[0], 0][:1] + [0]
+    assert enc["degree_idx"].tolist()[2:] == [0, 0]  # "degree" is known in both new rows
+    assert enc["state_idx"].tolist()[2:] == [-1, -2]  # a new state, then a missing one
 
 
 def test_posterior_predictive_and_loo(fit, train):
@@ -213,3 +215,22 @@ def test_truncated_foreign_and_newer_files(fit, tmp_path):
         pandas_hier.load(newer)
     with pytest.raises(HierFileError, match="no such file"):
         pandas_hier.load(tmp_path / "absent.hier")
+
+
+def test_save_refuses_labels_that_json_cannot_hold(tmp_path):
+    from pymc.testing import mock_sample
+
+    df = simulate_salary(n_states=2, n_counties=2, n_months=4, seed=3)
+    df["state"] = pd.to_datetime("2026-01-01") + pd.to_timedelta(df["state"].factorize()[0], unit="D")
+    original = pm.sample
+    pm.sample = partial(mock_sample, sample_stats={"diverging": lambda size: np.zeros(size)})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dated = df.hier.fit("month", "salary", levels=LEVELS, draws=10, chains=1,
+                                sampler="pymc", progressbar=False)  # fmt: skip
+    finally:
+        pm.sample = original
+    with pytest.raises(HierFileError, match=r"cannot save to .*dated\.hier: .*Timestamp.*labels must be JSON-representable"):
+        dated.save(tmp_path / "dated.hier")
+    assert not any(tmp_path.iterdir())  # nothing written
