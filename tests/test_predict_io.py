@@ -234,3 +234,32 @@ def test_save_refuses_labels_that_json_cannot_hold(tmp_path):
     with pytest.raises(HierFileError, match=r"cannot save to .*dated\.hier: .*Timestamp.*labels must be JSON-representable"):
         dated.save(tmp_path / "dated.hier")
     assert not any(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize("options", [{"correlated": True}, {"sd_per": "parent"}, {"varying": {"county": ["intercept"]}}])
+def test_unseen_groups_under_other_scale_structures(options):
+    """New-group offsets come from LKJ Cholesky factors, per-parent sds, or intercept-only
+    variation, depending on the fit's options."""
+    from pymc.testing import mock_sample
+
+    df = simulate_salary(n_states=2, n_counties=3, n_months=4, seed=8)
+    original = pm.sample
+    pm.sample = partial(mock_sample, sample_stats={"diverging": lambda size: np.zeros(size)})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = df.hier.fit("month", "salary", levels=LEVELS, draws=30, chains=1, sampler="pymc",
+                              progressbar=False, random_seed=2, **options)  # fmt: skip
+    finally:
+        pm.sample = original
+    state = df["state"].iloc[0]
+    new = pd.DataFrame([_row("degree", state, "Atlantis", 2), _row("degree", state, "Atlantis", 20),
+                        _row("degree", "Narnia", "Oz", 2)])  # fmt: skip
+    draws = fit.predict(new, kind="draws", random_seed=1)["mu"].values
+    assert np.isfinite(draws).all()
+    parent = fit.predict(new, kind="draws", unseen="parent")["mu"].values
+    if "varying" in options:
+        # only the intercept varies at the county level: a new county shifts both months equally
+        np.testing.assert_allclose(draws[..., 1] - draws[..., 0], parent[..., 1] - parent[..., 0])
+    else:
+        assert not np.allclose(draws[..., 0], parent[..., 0])
