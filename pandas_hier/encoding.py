@@ -17,7 +17,6 @@ import pandas as pd
 from pandas_hier import _codes, schema
 from pandas_hier.errors import (
     DroppedRowsWarning,
-    HierValidationError,
     LevelsNotRecordedError,
     NotEncodedError,
 )

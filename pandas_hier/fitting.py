@@ -310,10 +310,10 @@ def _prepare(df, x, y, *, levels, dropna, options) -> _Prepared:
     dim_coords, extra_coords = _level_coords(hier, tabs)
     coef_names = ("intercept", *map(str, xs))
     if opts.standardize:
-        coef_scale, y_scale, y_loc = np.ones(len(coef_names)), 1.0, 0.0
+        coef_scale, y_scale = np.ones(len(coef_names)), 1.0
     else:  # default priors scaled to the data
         coef_scale = np.r_[np.abs(yraw.mean()) + yraw.std(), yraw.std() / x_sd]
-        y_scale, y_loc = float(yraw.std()), 0.0
+        y_scale = float(yraw.std())
 
     from pandas_hier import model as hm
 
@@ -329,7 +329,6 @@ def _prepare(df, x, y, *, levels, dropna, options) -> _Prepared:
         coef_scale=coef_scale,
         y_scale=y_scale,
         stats=leaf_stats(X, ys, codes[-1], sizes[-1]),
-        y_location=y_loc,
     )
     varying = _varying_mask(opts, hier.levels, coef_names)
     rows = [tabs[lv]["n_rows"].to_numpy() for lv in hier.levels]
@@ -488,7 +487,7 @@ def fit(
         progressbar=progressbar, target_accept=opts.target_accept,
     )  # fmt: skip
     sampled = time.perf_counter()
-    idata = _assemble(trace, data, built, opts, scaling, hier, tabs, extra_coords, rng)
+    idata = _assemble(trace, data, built, scaling, extra_coords, rng)
     diag = _diagnose(idata, data, chains)
     _warn(diag)
     return HierFit(
@@ -518,7 +517,7 @@ def _draws(ds: xr.Dataset, name: str) -> np.ndarray:
     return da.to_numpy().reshape((-1, *da.shape[2:]))
 
 
-def _assemble(trace, data, built, opts, scaling, hier, tabs, extra_coords, rng):
+def _assemble(trace, data, built, scaling, extra_coords, rng):
     import xarray as xr
 
     post = trace["posterior"].to_dataset()
@@ -531,7 +530,7 @@ def _assemble(trace, data, built, opts, scaling, hier, tabs, extra_coords, rng):
     sigma = _draws(post, "sigma")
     if marginal:
         scales = []
-        for depth, lv in enumerate(levels):
+        for lv in levels:
             if f"chol_{lv}" in post:
                 scales.append(("chol", _draws(post, f"chol_{lv}")))
             elif f"sd_{lv}" in post:
@@ -998,7 +997,7 @@ class HierFit:
         x = data[list(self.x)].to_numpy(np.float64)
         return x, data[self.y].to_numpy(np.float64), leaf, np.asarray(data.index)
 
-    def _pointwise(self, data, random_seed=None):
+    def _pointwise(self, data):
         x, y, leaf, index = self._observed(data)
         post = self._idata["posterior"]
         c, dr = post.sizes["chain"], post.sizes["draw"]

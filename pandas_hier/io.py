@@ -69,10 +69,8 @@ def _table_to_json(table: pd.DataFrame) -> dict:
         if isinstance(col.dtype, pd.CategoricalDtype):
             entry["categories"] = col.cat.categories.tolist()
             entry["ordered"] = bool(col.cat.ordered)
-            entry["values"] = col.astype(object).tolist()
-        else:
-            entry["values"] = col.astype(object).tolist()
-        entry["values"] = [v.item() if isinstance(v, np.generic) else v for v in entry["values"]]
+        values = col.astype(object).tolist()
+        entry["values"] = [v.item() if isinstance(v, np.generic) else v for v in values]
         cols[str(name)] = entry
     return {"index_name": table.index.name, "columns": cols, "order": [str(c) for c in table.columns]}
 

@@ -83,7 +83,6 @@ class ModelData:
     coef_scale: np.ndarray
     y_scale: float
     stats: LeafStats
-    y_location: float = 0.0
 
     @property
     def d(self) -> int:
@@ -119,18 +118,20 @@ class BuiltModel:
     structure: tuple = ()
 
 
-def _rv(name: str, prior: Prior, default: bool, scale, **kwargs):
+def _params(prior: Prior, default: bool, scale) -> dict:
+    """PyMC keyword arguments of a prior: defaults are scaled to the data, user priors are not."""
     params = prior.scaled(scale) if default else prior.params
     if prior.dist == "Exponential" and "scale" in params:
         params = {"lam": 1.0 / params.pop("scale"), **params}
-    return getattr(pm, prior.dist)(name, **params, **kwargs)
+    return params
+
+
+def _rv(name: str, prior: Prior, default: bool, scale, **kwargs):
+    return getattr(pm, prior.dist)(name, **_params(prior, default, scale), **kwargs)
 
 
 def _dist(prior: Prior, default: bool, scale, **kwargs):
-    params = prior.scaled(scale) if default else prior.params
-    if prior.dist == "Exponential" and "scale" in params:
-        params = {"lam": 1.0 / params.pop("scale"), **params}
-    return getattr(pm, prior.dist).dist(**params, **kwargs)
+    return getattr(pm, prior.dist).dist(**_params(prior, default, scale), **kwargs)
 
 
 def _level_scale(data, built_sds, depth: int, v: np.ndarray):
@@ -191,17 +192,15 @@ def _build_sds(data: ModelData, opts: FitOptions, varying: np.ndarray) -> list:
 
 def _global_normal(data: ModelData, opts: FitOptions) -> tuple[np.ndarray, np.ndarray]:
     means, sds = [], []
-    for i, _ in enumerate(data.coefs):
+    for i in range(data.d):
         prior, default = opts.prior("intercept" if i == 0 else "slope")
         if prior.dist != "Normal":
             raise ValueError(
                 "parameterization='marginal' needs Normal priors on the global coefficients "
                 f"(got {prior!r}); use parameterization='centered' or 'noncentered' for others"
             )
-        scale = data.coef_scale[i] if i else data.coef_scale[0]
-        p = prior.scaled(scale) if default else prior.params
-        loc = p.get("mu", 0.0) + (data.y_location if (default and i == 0) else 0.0)
-        means.append(loc)
+        p = _params(prior, default, data.coef_scale[i])
+        means.append(p.get("mu", 0.0))
         sds.append(p.get("sigma", 1.0))
     return np.asarray(means, float), np.asarray(sds, float)
 
@@ -256,7 +255,6 @@ def structure_key(data: ModelData, opts: FitOptions, varying: np.ndarray, param)
     return (
         tuple(param), data.sizes, data.d, len(data.y), varying.tobytes(),
         repr(sorted(opts.to_dict().items())), data.coef_scale.tobytes(), data.y_scale,
-        data.y_location,
     )  # fmt: skip
 
 
@@ -356,10 +354,7 @@ def build_model(
 
 def _global_coefficients(data: ModelData, opts: FitOptions):
     prior_i, default_i = opts.prior("intercept")
-    params = prior_i.scaled(data.coef_scale[0]) if default_i else prior_i.params
-    if default_i and "mu" in params:
-        params["mu"] = params["mu"] + data.y_location
-    b0 = getattr(pm, prior_i.dist)("b_global_intercept", **params)
+    b0 = _rv("b_global_intercept", prior_i, default_i, data.coef_scale[0])
     parts = [b0[None]]
     if data.d > 1:
         prior_s, default_s = opts.prior("slope")

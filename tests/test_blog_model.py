@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from blog_recipe import blog_model  # benchmarks/blog_recipe.py (on sys.path via conftest)
 from pointing import model_logp

@@ -253,3 +253,9 @@ def test_original_scale_map_preserves_predictions():
     t0, M = sc.coef_map()
     orig = t0 + M @ theta
     np.testing.assert_allclose(orig[0] + x @ orig[1:], pred_model)
+
+
+def test_dropna_that_leaves_no_rows_says_so(df):
+    with pytest.warns(DroppedRowsWarning, match="dropped 72 of 72 rows"):
+        with pytest.raises(ValueError, match="no rows to fit"):
+            df.assign(salary=np.nan).hier.fit("month", "salary", levels=LEVELS, dropna=True)

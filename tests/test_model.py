@@ -6,7 +6,6 @@ No MCMC here: log-densities are evaluated at points, coefficient draws at fixed 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from pointing import FAST, transformed_point
 from scipy import stats as sps

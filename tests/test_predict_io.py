@@ -19,21 +19,25 @@ pm = pytest.importorskip("pymc")
 LEVELS = ["degree", "state", "county"]
 
 
-@pytest.fixture(scope="module")
-def fit():
-    """A small fit through PyMC's mock sampler (prior draws): mechanics, not statistics."""
+def mock_fit(df: pd.DataFrame, **kwargs):
+    """Fit through PyMC's mock sampler (prior draws): mechanics, not statistics."""
     from pymc.testing import mock_sample
 
-    df = simulate_salary(n_states=2, n_counties=3, n_months=6, seed=7)
+    kwargs = {"levels": LEVELS, "draws": 30, "chains": 1, "sampler": "pymc", "progressbar": False, **kwargs}
     original = pm.sample
     pm.sample = partial(mock_sample, sample_stats={"diverging": lambda size: np.zeros(size)})
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return df.hier.fit("month", "salary", levels=LEVELS, draws=50, chains=2, sampler="pymc",
-                               random_seed=1, progressbar=False)  # fmt: skip
+            return df.hier.fit("month", "salary", **kwargs)
     finally:
         pm.sample = original
+
+
+@pytest.fixture(scope="module")
+def fit():
+    df = simulate_salary(n_states=2, n_counties=3, n_months=6, seed=7)
+    return mock_fit(df, draws=50, chains=2, random_seed=1)
 
 
 @pytest.fixture
@@ -218,19 +222,9 @@ def test_truncated_foreign_and_newer_files(fit, tmp_path):
 
 
 def test_save_refuses_labels_that_json_cannot_hold(tmp_path):
-    from pymc.testing import mock_sample
-
     df = simulate_salary(n_states=2, n_counties=2, n_months=4, seed=3)
     df["state"] = pd.to_datetime("2026-01-01") + pd.to_timedelta(df["state"].factorize()[0], unit="D")
-    original = pm.sample
-    pm.sample = partial(mock_sample, sample_stats={"diverging": lambda size: np.zeros(size)})
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            dated = df.hier.fit("month", "salary", levels=LEVELS, draws=10, chains=1,
-                                sampler="pymc", progressbar=False)  # fmt: skip
-    finally:
-        pm.sample = original
+    dated = mock_fit(df, draws=10)
     with pytest.raises(HierFileError, match=r"cannot save to .*dated\.hier: .*Timestamp.*labels must be JSON-representable"):
         dated.save(tmp_path / "dated.hier")
     assert not any(tmp_path.iterdir())  # nothing written
@@ -240,18 +234,8 @@ def test_save_refuses_labels_that_json_cannot_hold(tmp_path):
 def test_unseen_groups_under_other_scale_structures(options):
     """New-group offsets come from LKJ Cholesky factors, per-parent sds, or intercept-only
     variation, depending on the fit's options."""
-    from pymc.testing import mock_sample
-
     df = simulate_salary(n_states=2, n_counties=3, n_months=4, seed=8)
-    original = pm.sample
-    pm.sample = partial(mock_sample, sample_stats={"diverging": lambda size: np.zeros(size)})
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = df.hier.fit("month", "salary", levels=LEVELS, draws=30, chains=1, sampler="pymc",
-                              progressbar=False, random_seed=2, **options)  # fmt: skip
-    finally:
-        pm.sample = original
+    fit = mock_fit(df, random_seed=2, **options)
     state = df["state"].iloc[0]
     new = pd.DataFrame([_row("degree", state, "Atlantis", 2), _row("degree", state, "Atlantis", 20),
                         _row("degree", "Narnia", "Oz", 2)])  # fmt: skip
@@ -263,3 +247,8 @@ def test_unseen_groups_under_other_scale_structures(options):
         np.testing.assert_allclose(draws[..., 1] - draws[..., 0], parent[..., 1] - parent[..., 0])
     else:
         assert not np.allclose(draws[..., 0], parent[..., 0])
+
+
+def test_fit_encode_names_missing_level_columns(fit):
+    with pytest.raises(HierValidationError, match=r"level columns \['state', 'county'\] are missing from the frame"):
+        fit.encode(pd.DataFrame({"degree": ["degree"], "month": [1]}))
