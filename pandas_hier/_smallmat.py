@@ -2,9 +2,10 @@
 
 A matrix is a list of ``d`` rows, each a list of ``d`` entries; every entry is an array of the
 batch shape (numpy or PyTensor: only ``+ - * /`` and the ``sqrt``/``log`` passed in are used), or
-``None`` for a structural zero. Unrolling keeps the PyTensor graph elementwise, which nutpie's
-numba backend compiles in seconds where batched ``cholesky``/``solve`` ops take minutes, and lets
-the same code serve the model (PyTensor) and the posterior draws (numpy).
+``None`` for a structural zero. The same routines build the unrolled PyTensor graph of the
+marginal likelihood (``model.build_model(..., impl="graph")``, used by JAX samplers) and, run on
+symbols that print their arithmetic, generate the straight-line code of the compiled kernel
+(:mod:`pandas_hier._kernel`).
 
 Information form: a Gaussian potential on a coefficient vector ``theta`` is
 ``c + h'theta - theta'P theta / 2``. Integrating it against ``theta ~ N(mu, L L')`` gives a
@@ -120,7 +121,7 @@ def integrate(
     """Integrate the potential ``(P, h, c)`` against ``theta ~ N(mu, L L')``.
 
     Returns the potential on ``mu`` and the Cholesky factor ``R`` of ``B = I + L'PL`` (reused
-    by :func:`draw`). ``at_least(x, 1.0)`` is the elementwise maximum: every exact Cholesky
+    for drawing). ``at_least(x, 1.0)`` is the elementwise maximum: every exact Cholesky
     pivot of ``I + (positive semi-definite)`` is at least 1, so flooring the squared pivots at 1
     changes no exact result; it keeps rounding in ``P' = P - W'W`` (catastrophic cancellation
     when ``L'PL`` is huge, as in extreme corners visited during warm-up) from producing NaN.
@@ -150,21 +151,6 @@ def integrate(
 
 def _neg(x: Entry) -> Entry:
     return None if x is None else -x
-
-
-def draw(P: Mat, h: Vec, L: Mat, R: Mat, mu: Vec, eps: Vec) -> Vec:
-    """Draw ``theta`` from its conditional given the parent value ``mu`` and the subtree data.
-
-    ``theta = mu + L eta`` with ``eta ~ N(B^-1 L'(h - P mu), B^-1)``, ``B = R R'``; ``eps`` are
-    standard normal draws of the batch shape (one per coefficient).
-    """
-    d = len(h)
-    Pmu = mat_vec(P, mu)
-    v = lt_vec(L, [_add(h[i], _neg(Pmu[i])) for i in range(d)])
-    z = forward(R, v)
-    eta = backward_t(R, [_add(z[i], eps[i]) for i in range(d)])
-    Leta = l_vec(L, eta)
-    return [_add(mu[i], Leta[i]) for i in range(d)]
 
 
 def diag(values: Sequence[Entry]) -> Mat:

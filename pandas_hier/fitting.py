@@ -177,13 +177,13 @@ _COMPILED_MAX = 8
 
 def _compiled(built):
     """The nutpie model for ``built``: compiled once per structure, then reused with new data."""
-    import nutpie
+    from pandas_hier._compile import compile_pyfunc, with_data
 
     hit = _COMPILED.pop(built.structure, None)
     if hit is not None:
         _COMPILED[built.structure] = hit  # most recently used
-        return hit.with_data(**built.data_values)
-    compiled = nutpie.compile_pymc_model(built.model)
+        return with_data(hit, built.data_values)
+    compiled = compile_pyfunc(built.model)
     _COMPILED[built.structure] = compiled
     while len(_COMPILED) > _COMPILED_MAX:
         _COMPILED.pop(next(iter(_COMPILED)))
@@ -251,7 +251,7 @@ class _Training:
     leaf: np.ndarray
 
 
-def _prepare(df, x, y, *, levels, dropna, options) -> _Prepared:
+def _prepare(df, x, y, *, levels, dropna, options, impl="op") -> _Prepared:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"fit expects a pandas DataFrame, got {type(df).__name__}")
     opts = FitOptions(**options)
@@ -333,7 +333,7 @@ def _prepare(df, x, y, *, levels, dropna, options) -> _Prepared:
     varying = _varying_mask(opts, hier.levels, coef_names)
     rows = [tabs[lv]["n_rows"].to_numpy() for lv in hier.levels]
     param = hm.resolve_parameterization(opts, rows)
-    built = hm.build_model(data, opts, varying, param)
+    built = hm.build_model(data, opts, varying, param, impl)
     return _Prepared(
         data, built, opts, hier, tabs, scaling, extra_coords, tuple(xs), len(enc), Xraw, yraw
     )
@@ -475,7 +475,8 @@ def fit(
     for name, value in (("draws", draws), ("tune", tune), ("chains", chains)):
         if not isinstance(value, (int, np.integer)) or value < (0 if name == "tune" else 1):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    prep = _prepare(df, x, y, levels=levels, dropna=dropna, options=options)
+    impl = "graph" if sampler in ("numpyro", "blackjax") else "op"
+    prep = _prepare(df, x, y, levels=levels, dropna=dropna, options=options, impl=impl)
     data, built, opts, hier, tabs = prep.data, prep.built, prep.options, prep.hierarchy, prep.tables
     scaling, extra_coords, param, xs = prep.scaling, prep.extra_coords, built.parameterization, prep.x
     prepared = time.perf_counter()

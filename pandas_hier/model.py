@@ -258,11 +258,39 @@ def structure_key(data: ModelData, opts: FitOptions, varying: np.ndarray, param)
     )  # fmt: skip
 
 
+def _scale_tensor(data: ModelData, built_sds, depth: int, v: np.ndarray):
+    """Level ``depth``'s offset scale as a ``(1, d, d)`` (shared) or ``(groups, d, d)`` tensor."""
+    d = data.d
+    kind, value = built_sds[depth]
+    rows = np.asarray(v)[:, None]
+    if kind == "chol":
+        return pt.zeros((d, d))[rows, v[None, :]].set(value)[None]
+    if value.ndim == 1:  # one sd per varying coefficient
+        return pt.zeros((d, d))[v, v].set(value)[None]
+    groups = data.sizes[depth]
+    return pt.zeros((groups, d, d))[:, v, v].set(value)
+
+
 def _marginal_loglik(
-    data: ModelData, sds: list, global_prior, varying: np.ndarray, stats: LeafStats, parents
+    data: ModelData,
+    sds: list,
+    global_prior,
+    varying: np.ndarray,
+    stats: LeafStats,
+    parents,
+    impl: str = "op",
 ) -> pt.TensorVariable:
     d = data.d
     sigma = pm.modelcontext(None)["sigma"]
+    if impl == "op":
+        from pandas_hier._marginal_op import marginal_loglik
+
+        Ls = [
+            _scale_tensor(data, sds, depth, np.flatnonzero(varying[depth]))
+            for depth in range(len(data.levels))
+        ]
+        kinds = ["tri" if kind == "chol" else "diag" for kind, _ in sds]
+        return marginal_loglik(sigma, Ls, kinds, stats, parents, *global_prior)
     P, h, c = _leaf_potential(stats, sigma, pt.log, d)
     for depth in reversed(range(len(data.levels))):
         L = _level_scale(data, sds, depth, np.flatnonzero(varying[depth]))
@@ -303,7 +331,11 @@ def resolve_parameterization(
 
 
 def build_model(
-    data: ModelData, opts: FitOptions, varying: np.ndarray, parameterization: Sequence[str]
+    data: ModelData,
+    opts: FitOptions,
+    varying: np.ndarray,
+    parameterization: Sequence[str],
+    impl: str = "op",
 ) -> BuiltModel:
     """Build the PyMC model.
 
@@ -315,6 +347,10 @@ def build_model(
         Which coefficient varies at which level.
     parameterization : sequence of str
         Per level, from :func:`resolve_parameterization`.
+    impl : {"op", "graph"}
+        How a marginal model computes its likelihood: ``"op"``, one compiled Op with an exact
+        analytic gradient (:mod:`pandas_hier._kernel`; Python and numba backends), or
+        ``"graph"``, the same algebra as an unrolled PyTensor graph (any backend, JAX included).
 
     Returns
     -------
@@ -331,7 +367,7 @@ def build_model(
         coords[f"coef_{level}"] = names
         coords[f"coef_{level}_"] = names
     marginal = all(p == "marginal" for p in parameterization)
-    key = structure_key(data, opts, varying, parameterization)
+    key = (*structure_key(data, opts, varying, parameterization), impl)
     with pm.Model(coords=coords) as model:
         stats, parents, containers = _data_containers(data, rows=opts.likelihood != "normal")
         sigma_prior, default = opts.prior("sigma")
@@ -339,7 +375,7 @@ def build_model(
         sds = _build_sds(data, opts, varying)
         if marginal:
             gp = _global_normal(data, opts)
-            loglik = _marginal_loglik(data, sds, gp, varying, stats, parents)
+            loglik = _marginal_loglik(data, sds, gp, varying, stats, parents, impl)
             pm.Potential("marginal_loglik", loglik)
             return BuiltModel(model, tuple(parameterization), varying, gp, containers["values"], key)
         theta = _global_coefficients(data, opts)
@@ -417,6 +453,9 @@ def draw_coefficients(
 ) -> list[np.ndarray]:
     """Exact draws of every coefficient of a marginal model, one per posterior draw.
 
+    For each posterior draw of the sds and the noise sd, the coefficients are drawn top down
+    from their Gaussian conditionals (compiled kernel, :mod:`pandas_hier._kernel`).
+
     Parameters
     ----------
     data : ModelData
@@ -441,57 +480,46 @@ def draw_coefficients(
     --------
     >>> draws = draw_coefficients(data, built, sigma, scales, np.random.default_rng(0))  # doctest: +SKIP
     """
+    from pandas_hier._kernel import kernel
+
     S, d = sigma.shape[0], data.d
-    out = [np.empty((S, d))] + [np.empty((S, g, d)) for g in data.sizes]
+    off = np.cumsum([0, *data.sizes]).astype(np.int64)
+    root = int(off[-1])
+    parents = np.concatenate(data.parents).astype(np.int64)
+    kinds = np.array([kind == "chol" for kind, _ in sd_draws], np.int64)
     m0, s0 = built.global_prior
+    st = data.stats
+    out = [np.empty((S, d))] + [np.empty((S, g, d)) for g in data.sizes]
+    draw = kernel(d).draw
     for start in range(0, S, chunk):
         sl = slice(start, min(start + chunk, S))
-        s = sigma[sl][:, None]
-        P, h, c = _leaf_potential(data.stats, s, np.log, d)
-        saved = []
-        for depth in reversed(range(len(data.levels))):
-            kind, draws = sd_draws[depth]
-            L = _numpy_scale(data, built, kind, draws[sl], depth)
-            P2, h2, c2, R = sm.integrate(P, h, c, L, np.sqrt, np.log, np.maximum)
-            saved.append((P, h, L, R))
-            n_up = data.sizes[depth - 1] if depth else 1
-            starts = np.flatnonzero(np.r_[True, np.diff(data.parents[depth]) != 0])
-            G = data.sizes[depth]
-            cols = [np.broadcast_to(x, (s.shape[0], G)) for x in _flatten(P2, h2, c2, d)]
-            summed = [np.add.reduceat(col, starts, axis=1) for col in cols]
-            assert summed[0].shape[1] == n_up
-            P, h, c = _unflatten(summed, d)
-        L0 = sm.diag([np.full((1, 1), x) for x in s0])
-        _, _, _, R0 = sm.integrate(P, h, c, L0, np.sqrt, np.log, np.maximum)
-        eps = [rng.standard_normal((s.shape[0], 1)) for _ in range(d)]
-        mu = [np.full((s.shape[0], 1), m) for m in m0]
-        theta = sm.draw(P, h, L0, R0, mu, eps)
-        out[0][sl] = np.stack([t[:, 0] for t in theta], axis=-1)
-        saved.reverse()
-        for depth, (Pl, hl, Ll, Rl) in enumerate(saved):
-            G = data.sizes[depth]
-            par = data.parents[depth]
-            mu = [t[:, par] for t in theta]
-            eps = [rng.standard_normal((s.shape[0], G)) for _ in range(d)]
-            theta = sm.draw(Pl, hl, Ll, Rl, mu, eps)
-            theta = [np.broadcast_to(t, (s.shape[0], G)) for t in theta]
-            out[depth + 1][sl] = np.stack(theta, axis=-1)
+        scales = [_scale_draws(data, built, kind, x[sl], depth)
+                  for depth, (kind, x) in enumerate(sd_draws)]  # fmt: skip
+        loff = np.cumsum([0, *[x.shape[1] for x in scales]]).astype(np.int64)
+        eps = rng.standard_normal((sl.stop - sl.start, root + 1, d))
+        theta = draw(
+            np.ascontiguousarray(sigma[sl], dtype=np.float64), np.concatenate(scales, axis=1),
+            loff, kinds, np.asarray(st.n, np.float64), st.xtx, st.xty, st.yty, parents, off,
+            np.asarray(m0, np.float64), np.asarray(s0, np.float64), eps,
+        )  # fmt: skip
+        out[0][sl] = theta[:, root]
+        for depth in range(len(data.sizes)):
+            out[depth + 1][sl] = theta[:, off[depth] : off[depth + 1]]
     return out
 
 
-def _numpy_scale(data: ModelData, built: BuiltModel, kind: str, draws: np.ndarray, depth: int):
-    d = data.d
+def _scale_draws(data: ModelData, built: BuiltModel, kind: str, draws: np.ndarray, depth: int):
+    """Per-draw scale matrices of level ``depth``: ``(S, 1, d, d)`` or ``(S, groups, d, d)``."""
     v = np.flatnonzero(built.varying[depth])
-    L: list = [[None] * d for _ in range(d)]
-    if kind == "chol":
-        for a, i in enumerate(v):
-            for b, j in enumerate(v[: a + 1]):
-                L[i][j] = draws[:, a, b][:, None]
-    elif kind == "parent":  # (S, n_parent, k) -> per group
+    S = draws.shape[0]
+    if kind == "parent":  # (S, n_parent, k) -> per group
         per_group = draws[:, data.parents[depth], :]
-        for a, i in enumerate(v):
-            L[i][i] = per_group[:, :, a]
+        L = np.zeros((S, per_group.shape[1], data.d, data.d))
+        L[:, :, v, v] = per_group
+        return L
+    L = np.zeros((S, 1, data.d, data.d))
+    if kind == "chol":
+        L[:, 0, v[:, None], v[None, :]] = draws
     else:
-        for a, i in enumerate(v):
-            L[i][i] = draws[:, a][:, None]
+        L[:, 0, v, v] = draws
     return L

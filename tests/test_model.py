@@ -298,3 +298,76 @@ def test_structure_key_separates_what_the_compiled_graph_bakes_in():
     assert key != hm.structure_key(data, FitOptions(), partial, param)
     built = hm.build_model(data, FitOptions(), varying, param)
     assert {"hier_n", "hier_xtx", "hier_parent_2"} <= set(built.data_values)
+
+
+MARGINAL_SETS = [  # sd_per, correlated, partial, p; larger graphs take a minute to build: slow
+    ("level", False, False, 1),
+    ("parent", False, True, 2),
+    ("level", True, False, 1),
+    pytest.param("level", False, True, 2, marks=pytest.mark.slow),
+    pytest.param("parent", False, False, 1, marks=pytest.mark.slow),
+    pytest.param("level", True, True, 3, marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize("sd_per, corr, partial, p", MARGINAL_SETS)
+def test_compiled_op_equals_pytensor_graph_in_value_and_gradient(sd_per, corr, partial, p):
+    """The compiled kernel (analytic gradient by Fisher's identity) and the unrolled PyTensor
+    graph (reverse-mode autodiff) are independent implementations: they must agree."""
+    from pandas_hier import Prior
+
+    data = tiny_data(p=p, n_rows=40, seed=p)
+    priors = {"intercept": Prior("Normal", mu=1.5, sigma=2.0), "slope": Prior("Normal", mu=-0.5, sigma=0.7)}
+    opts = FitOptions(sd_per=sd_per, correlated=corr, priors=priors)
+    varying = np.ones((3, p + 1), bool)
+    if partial:
+        varying[1, 1] = False
+    op = hm.build_model(data, opts, varying, ["marginal"] * 3, impl="op").model
+    graph = hm.build_model(data, opts, varying, ["marginal"] * 3, impl="graph").model
+    rng = np.random.default_rng(7)
+    ip = op.initial_point()
+    for _ in range(3):
+        point = {k: v + rng.normal(0, 0.5, np.shape(v)) for k, v in ip.items()}
+        lp_op, g_op = _logp_and_grad(op, point)
+        lp_graph, g_graph = _logp_and_grad(graph, point)
+        assert lp_op == pytest.approx(lp_graph, rel=1e-9)
+        for a, b in zip(g_op, g_graph, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-8)
+
+
+def test_compiled_nutpie_model_matches_pymc_and_is_reused_with_new_data():
+    pytest.importorskip("nutpie")
+    from pandas_hier._compile import compile_pyfunc, with_data
+
+    data = tiny_data(p=1, n_rows=40)
+    other = tiny_data(p=1, n_rows=40, seed=11)  # same structure, other numbers
+    varying = np.ones((3, 2), bool)
+    built = hm.build_model(data, FitOptions(), varying, ["marginal"] * 3)
+    compiled = compile_pyfunc(built.model)
+    assert compiled.n_dim == 7
+    names = [v.name for v in built.model.value_vars]
+    ip = built.model.initial_point()
+    x = np.concatenate([np.ravel(ip[n]) for n in names])
+    logp_fn = compiled._make_logp_func()
+    lp, grad = logp_fn(x, **compiled._shared_data)
+    want, want_grad = _logp_and_grad(built.model, ip)
+    assert lp == pytest.approx(float(want), rel=1e-10)
+    np.testing.assert_allclose(grad, np.concatenate([np.ravel(g) for g in want_grad]), rtol=1e-9)
+    # the same compiled functions with the other data set's values
+    rebuilt = hm.build_model(other, FitOptions(), varying, ["marginal"] * 3)
+    reused = with_data(compiled, rebuilt.data_values)
+    lp2, _ = reused._make_logp_func()(x, **reused._shared_data)
+    assert lp2 == pytest.approx(float(_logp_and_grad(rebuilt.model, ip)[0]), rel=1e-10)
+    assert lp2 != pytest.approx(lp)
+    expand = compiled._make_expand_func(0, 0, 0)(x, **compiled._shared_data)
+    assert set(expand) == {*names, "sigma", "sd_L0", "sd_L1", "sd_L2"}
+    assert expand["sigma"] == pytest.approx(np.exp(ip["sigma_log__"]))
+
+
+def test_kernel_source_is_generated_per_size_into_the_cache_dir(tmp_path, monkeypatch):
+    from pandas_hier import _kernel
+
+    monkeypatch.setenv("PANDAS_HIER_CACHE", str(tmp_path / "cache"))
+    assert _kernel.cache_dir() == tmp_path / "cache"
+    assert "D = 3" in _kernel.source(3) and _kernel.digest(3) != _kernel.digest(2)
+    compile(_kernel.source(4), "<generated>", "exec")  # valid Python for a larger size too
