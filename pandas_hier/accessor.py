@@ -109,6 +109,8 @@ class HierAccessor:
         tune: int = 1000,
         chains: int = 4,
         sampler: str = "nutpie",
+        method: str = "nuts",
+        iterations: int = 10_000,
         random_seed: int | None = None,
         progressbar: bool = True,
         dropna: bool = False,
@@ -125,6 +127,6 @@ class HierAccessor:
         """
         return _fit.fit(
             self._obj, x, y, levels=levels, draws=draws, tune=tune, chains=chains,
-            sampler=sampler, random_seed=random_seed, progressbar=progressbar, dropna=dropna,
-            **options,
+            sampler=sampler, method=method, iterations=iterations, random_seed=random_seed,
+            progressbar=progressbar, dropna=dropna, **options,
         )  # fmt: skip

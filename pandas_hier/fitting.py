@@ -25,7 +25,7 @@ from pandas_hier.errors import (
     DroppedRowsWarning,
     SamplerNotInstalledError,
 )
-from pandas_hier.options import SAMPLERS, FitOptions
+from pandas_hier.options import METHODS, SAMPLERS, FitOptions
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -155,6 +155,42 @@ def _varying_mask(opts: FitOptions, levels: Sequence[Hashable], coefs: Sequence[
             )
         mask[list(levels).index(level)] = [c in names for c in coefs]
     return mask
+
+
+def _check_method(method: str, iterations) -> None:
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is not one of {', '.join(map(repr, METHODS))}")
+    if not isinstance(iterations, (int, np.integer)) or iterations < 1:
+        raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
+    if method == "pathfinder" and importlib.util.find_spec("pymc_extras") is None:
+        raise SamplerNotInstalledError(
+            "method='pathfinder' needs the package 'pymc-extras', which is not installed; "
+            'install it with: pip install "pandas-hier[pathfinder]" (or use method=\'advi\')'
+        )
+
+
+def _approximate(built, method: str, *, draws, iterations, seed, progressbar):
+    """Draws from ADVI (mean-field, ``iterations`` steps) or Pathfinder; one "chain"."""
+    import pymc as pm
+
+    if method == "advi":
+        approx = pm.fit(
+            n=iterations, method="advi", model=built.model, random_seed=seed, progressbar=progressbar
+        )
+        return approx.sample(draws, random_seed=seed + 1)
+    import pymc_extras as pmx
+
+    return pmx.fit(
+        method="pathfinder", model=built.model, num_draws=draws, random_seed=seed,
+        progressbar=progressbar,
+    )  # fmt: skip
+
+
+def _no_diagnostics(trace) -> Diagnostics:
+    """An approximation has no MCMC diagnostics: NaN, so ``ok`` is False."""
+    post = trace["posterior"]
+    nan = float("nan")
+    return Diagnostics(0, int(post.sizes["draw"]), int(post.sizes["chain"]), nan, nan, nan, "", "", None)
 
 
 def _check_sampler(sampler: str) -> None:
@@ -383,6 +419,8 @@ def fit(
     tune: int = 1000,
     chains: int = 4,
     sampler: str = "nutpie",
+    method: str = "nuts",
+    iterations: int = 10_000,
     random_seed: int | None = None,
     progressbar: bool = True,
     dropna: bool = False,
@@ -410,6 +448,15 @@ def fit(
         Posterior draws and warm-up iterations per chain, and the number of chains.
     sampler : {"nutpie", "pymc", "numpyro", "blackjax"}
         NUTS implementation. A missing package is an error naming the extra to install.
+    method : {"nuts", "advi", "pathfinder"}, default "nuts"
+        ``"nuts"`` samples with ``sampler``. ``"advi"`` (mean-field ADVI, ``iterations``
+        steps) and ``"pathfinder"`` (needs ``pymc-extras``) approximate the posterior for a
+        quick look: ``draws`` draws in one "chain", every coefficient still drawn exactly given
+        the approximate sds in a marginal model, and no convergence diagnostics
+        (``diagnostics`` holds NaN and ``diagnostics.ok`` is False). ``sampler``, ``tune`` and
+        ``chains`` do not apply.
+    iterations : int, default 10000
+        Optimisation steps of ``method="advi"``.
     random_seed : int, optional
         Makes sampling and the exact coefficient draws reproducible.
     progressbar : bool, default True
@@ -472,10 +519,11 @@ def fit(
     """
     started = time.perf_counter()
     _check_sampler(sampler)
+    _check_method(method, iterations)
     for name, value in (("draws", draws), ("tune", tune), ("chains", chains)):
         if not isinstance(value, (int, np.integer)) or value < (0 if name == "tune" else 1):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    impl = "graph" if sampler in ("numpyro", "blackjax") else "op"
+    impl = "graph" if method == "nuts" and sampler in ("numpyro", "blackjax") else "op"
     prep = _prepare(df, x, y, levels=levels, dropna=dropna, options=options, impl=impl)
     data, built, opts, hier, tabs = prep.data, prep.built, prep.options, prep.hierarchy, prep.tables
     scaling, extra_coords, param, xs = prep.scaling, prep.extra_coords, built.parameterization, prep.x
@@ -483,14 +531,23 @@ def fit(
 
     rng = np.random.default_rng(random_seed)
     seed = int(rng.integers(2**31 - 1))
-    compile_s, trace = _sample(
-        built, sampler, draws=draws, tune=tune, chains=chains, seed=seed,
-        progressbar=progressbar, target_accept=opts.target_accept,
-    )  # fmt: skip
+    if method == "nuts":
+        compile_s, trace = _sample(
+            built, sampler, draws=draws, tune=tune, chains=chains, seed=seed,
+            progressbar=progressbar, target_accept=opts.target_accept,
+        )  # fmt: skip
+    else:
+        compile_s, trace = None, _approximate(
+            built, method, draws=draws, iterations=iterations, seed=seed, progressbar=progressbar
+        )
+        sampler = method
     sampled = time.perf_counter()
     idata = _assemble(trace, data, built, scaling, extra_coords, rng)
-    diag = _diagnose(idata, data, chains)
-    _warn(diag)
+    if method == "nuts":
+        diag = _diagnose(idata, data, chains)
+        _warn(diag)
+    else:
+        diag = _no_diagnostics(trace)
     return HierFit(
         idata=idata,
         hierarchy=hier,
@@ -715,6 +772,7 @@ class HierFit:
     diagnostics : Diagnostics
     parameterization : mapping of level -> str
     sampler : str
+        What produced the draws: the NUTS sampler's name, or ``"advi"`` / ``"pathfinder"``.
     timings : mapping of str -> float
         Seconds spent preparing (validation, encoding, model build), compiling (nutpie; NaN
         for samplers that compile inside sampling), sampling and post-processing.

@@ -19,6 +19,8 @@ LIKELIHOODS = ("normal", "studentt", "cauchy")
 PARAMETERIZATIONS = ("auto", "marginal", "centered", "noncentered")
 SD_PER = ("level", "parent")
 SAMPLERS = ("nutpie", "pymc", "numpyro", "blackjax")
+#: ``fit(method=...)``: NUTS (with ``sampler``) or a quick approximation of the posterior.
+METHODS = ("nuts", "advi", "pathfinder")
 
 # Distributions a Prior may name, with the parameters that carry the data's scale (multiplied by
 # the scale of the coefficient when a default prior is put on unstandardised data).

@@ -259,3 +259,24 @@ def test_dropna_that_leaves_no_rows_says_so(df):
     with pytest.warns(DroppedRowsWarning, match="dropped 72 of 72 rows"):
         with pytest.raises(ValueError, match="no rows to fit"):
             df.assign(salary=np.nan).hier.fit("month", "salary", levels=LEVELS, dropna=True)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"method": "vi"}, ValueError, "method='vi' is not one of 'nuts', 'advi', 'pathfinder'"),
+        ({"method": "advi", "iterations": 0}, ValueError, "iterations must be a positive integer"),
+    ],
+)
+def test_bad_method_arguments_are_refused(df, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        df.hier.fit("month", "salary", levels=LEVELS, progressbar=False, **kwargs)
+
+
+def test_pathfinder_without_pymc_extras_names_the_extra(df, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "pymc_extras" else real(n, *a))
+    with pytest.raises(pandas_hier.SamplerNotInstalledError, match=r'pandas-hier\[pathfinder\]'):
+        df.hier.fit("month", "salary", levels=LEVELS, method="pathfinder", progressbar=False)

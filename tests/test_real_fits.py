@@ -145,3 +145,39 @@ def test_marginal_and_full_models_give_the_same_posterior():
         diff = np.abs(a.mean(("chain", "draw")).values - b.mean(("chain", "draw")).values)
         # 4.5 combined Monte Carlo standard errors, for every element
         assert np.all(diff <= 4.5 * mcse + 1e-9 * np.abs(a.mean(("chain", "draw")).values)), name
+
+
+def _global_and_county_means(fit):
+    post = fit.idata["posterior"].to_dataset()
+    glob = post["b_global"].mean(("chain", "draw")).to_numpy()
+    glob_sd = post["b_global"].std(("chain", "draw")).to_numpy()
+    county = post["b_county"].mean(("chain", "draw")).to_numpy().ravel()
+    return glob, glob_sd, county
+
+
+def _approximation_agrees_with_nuts(method, **kwargs):
+    df = pandas_hier.datasets.load_salary()
+    nuts = _fit(df, draws=500, tune=500, chains=2, random_seed=2)
+    approx = df.hier.fit("month", "salary", levels=LEVELS, method=method, draws=400,
+                         random_seed=3, progressbar=False, **kwargs)  # fmt: skip
+    assert approx.sampler == method
+    post = approx.idata["posterior"]
+    assert post.sizes["chain"] == 1 and post.sizes["draw"] == 400
+    d = approx.diagnostics
+    assert not d.ok and np.isnan(d.max_rhat) and np.isnan(d.min_ess_bulk) and d.divergences == 0
+    g_nuts, sd_nuts, c_nuts = _global_and_county_means(nuts)
+    g_app, _, c_app = _global_and_county_means(approx)
+    # the sds are approximated, every coefficient is still an exact conditional draw
+    assert np.all(np.abs(g_app - g_nuts) < 0.5 * sd_nuts), (g_app, g_nuts, sd_nuts)
+    assert np.corrcoef(c_app, c_nuts)[0, 1] > 0.99
+    assert list(approx.coef("county").columns[:3]) == LEVELS  # labelled like any fit
+
+
+def test_advi_is_a_quick_look_that_agrees_with_nuts():
+    _approximation_agrees_with_nuts("advi", iterations=3000)
+
+
+@pytest.mark.slow
+def test_pathfinder_is_a_quick_look_that_agrees_with_nuts():
+    pytest.importorskip("pymc_extras")
+    _approximation_agrees_with_nuts("pathfinder")
