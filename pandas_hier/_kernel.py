@@ -17,8 +17,10 @@ Speed comes from straight-line code: for each number of coefficients ``d`` the p
 is unrolled symbolically (the :mod:`pandas_hier._smallmat` routines run on symbols that print
 their arithmetic), written to a Python file in the cache directory and compiled with numba,
 which caches the machine code next to it. Every value of a group then stays in registers; this
-is several times faster than looping over matrix entries at run time. The first fit with a given
-``d`` on a machine compiles (a few seconds); later processes load the cached code.
+is several times faster than looping over matrix entries at run time. Straight-line code grows
+as ``d^3`` and so does its compile time, so beyond :data:`UNROLL_MAX` coefficients the module
+loops over matrix entries instead (same algebra, same signature). The first fit with a given
+``d`` on a machine compiles (seconds); later processes load the cached code.
 
 Arguments of ``loglik_grad`` (one fixed signature for any number of levels): level ``l = 1..k``
 owns groups ``off[l-1]:off[l]`` of the concatenated ``parents`` (parent index within level
@@ -44,7 +46,7 @@ from pandas_hier import _smallmat as sm
 __all__ = ["cache_dir", "digest", "kernel", "marginal_loglik_grad"]
 
 _LOCK = threading.Lock()
-_MODULES: dict[int, object] = {}
+_MODULES: dict[str, object] = {}
 
 
 class _Code:
@@ -160,11 +162,19 @@ def _up_source(kind: str, d: int) -> str:
     for i in range(d):
         for b in range(i):
             B[b][i] = B[i][b]
-    R = sm.cholesky(B, _fn(code, "np.sqrt"), _fn(code, "_floor1"))
+    pivots: list = []  # floored squared pivots: log det B = log of their product (one log)
+
+    def floor(x):
+        pivots.append(_fn(code, "_floor1")(x))
+        return pivots[-1]
+
+    R = sm.cholesky(B, _fn(code, "np.sqrt"), floor)
     Y, K = _k_matrix(code, R, L, d)
     u = sm.mat_vec(Y, h)
-    cc = sm._sum(sm._add(sm._mul(0.5, sm._mul(u[i], u[i])), -_fn(code, "np.log")(R[i][i]))
-                 for i in range(d))  # fmt: skip
+    det = pivots[0]
+    for x in pivots[1:]:
+        det = det * x
+    cc = sm._sum(sm._mul(0.5, sm._mul(u[i], u[i])) for i in range(d))
     PK = _mat(P, K, d)
     PKP = _mat(PK, P, d)
     PKh = sm.mat_vec(PK, h)
@@ -175,13 +185,20 @@ def _up_source(kind: str, d: int) -> str:
             for i in range(d) for b in range(d)]  # fmt: skip
     out += [f"hp[q, {i}] += {_name(h[i])} - {_name(PKh[i])}" for i in range(d)]
     out += [f"cp[q] += c[j] + {_name(cc)}"]
+    # sum of log det B over the groups without a log per group: multiply the determinants (each
+    # >= 1, at most ~1e100 in the corners warm-up visits) and take a log when the product is large
+    out += [f"prod *= {_name(det)}", "if prod > 1e150:", "    logdet += np.log(prod)", "    prod = 1.0"]
     body = _indent(["row = row0 + (j - lo) * per_group", *code.lines, *out], 8)
     return "\n".join(
         [
             "@njit(**_JIT)",
             f"def up_{kind}(P, h, c, K, R, Ls, row0, per_group, lo, hi, parent, base, Pp, hp, cp):",
+            '    """Integrate groups lo:hi into their parents; returns sum of log det B."""',
+            "    prod = 1.0",
+            "    logdet = 0.0",
             "    for j in range(lo, hi):",
             *body,
+            "    return logdet + np.log(prod)",
         ]
     )
 
@@ -273,6 +290,188 @@ def _draw_source(kind: str, d: int) -> str:
     )
 
 
+_LOOPS = """
+@njit(**_JIT)
+def up_diag(P, h, c, K, R, Ls, row0, per_group, lo, hi, parent, base, Pp, hp, cp):
+    W = np.empty((3, D, D))
+    logdet = 0.0
+    for j in range(lo, hi):
+        L = Ls[row0 + (j - lo) * per_group]
+        for i in range(D):  # W0 = L'P
+            for b in range(D):
+                s = 0.0
+                for a in range(D):
+                    s += L[a, i] * P[j, a, b]
+                W[0, i, b] = s
+        for i in range(D):  # W1 = I + L'PL (lower triangle)
+            for b in range(i + 1):
+                s = 1.0 if i == b else 0.0
+                for a in range(D):
+                    s += W[0, i, a] * L[a, b]
+                W[1, i, b] = s
+        det = 1.0
+        for b in range(D):  # R = chol(W1), squared pivots floored at 1
+            s = W[1, b, b]
+            for a in range(b):
+                s -= R[j, b, a] * R[j, b, a]
+            s = _floor1(s)
+            det *= s
+            if det > 1e200:  # many large pivots: bank the log before the product overflows
+                logdet += np.log(det)
+                det = 1.0
+            R[j, b, b] = np.sqrt(s)
+            for i in range(b + 1, D):
+                s = W[1, i, b]
+                for a in range(b):
+                    s -= R[j, i, a] * R[j, b, a]
+                R[j, i, b] = s / R[j, b, b]
+            for i in range(b):
+                R[j, i, b] = 0.0
+        for b in range(D):  # W2 = Y = R^-1 L'
+            for i in range(D):
+                s = L[b, i]
+                for a in range(i):
+                    s -= R[j, i, a] * W[2, a, b]
+                W[2, i, b] = s / R[j, i, i]
+        for i in range(D):  # K = Y'Y
+            for b in range(i + 1):
+                s = 0.0
+                for a in range(D):
+                    s += W[2, a, i] * W[2, a, b]
+                K[j, i, b] = s
+                K[j, b, i] = s
+        logdet += np.log(det)
+        cc = 0.0
+        for i in range(D):
+            u = 0.0
+            for a in range(D):
+                u += W[2, i, a] * h[j, a]
+            cc += 0.5 * u * u
+        for i in range(D):  # W0 = PK
+            for b in range(D):
+                s = 0.0
+                for a in range(D):
+                    s += P[j, i, a] * K[j, a, b]
+                W[0, i, b] = s
+        q = base + parent[j]
+        for i in range(D):
+            for b in range(D):
+                s = P[j, i, b]
+                for a in range(D):
+                    s -= W[0, i, a] * P[j, a, b]
+                Pp[q, i, b] += s
+            s = h[j, i]
+            for a in range(D):
+                s -= W[0, i, a] * h[j, a]
+            hp[q, i] += s
+        cp[q] += c[j] + cc
+    return logdet
+
+
+@njit(**_JIT)
+def down_diag(P, h, K, Ls, row0, per_group, lo, hi, parent, base, mean, cov, dL, want_grad):
+    W = np.empty((5, D, D))
+    w = np.empty((2, D))
+    for j in range(lo, hi):
+        row = row0 + (j - lo) * per_group
+        L = Ls[row]
+        q = base + parent[j]
+        for i in range(D):  # W0 = A = I - KP
+            for b in range(D):
+                s = 1.0 if i == b else 0.0
+                for a in range(D):
+                    s -= K[j, i, a] * P[j, a, b]
+                W[0, i, b] = s
+        for i in range(D):
+            s = 0.0
+            for a in range(D):
+                s += W[0, i, a] * mean[q, a] + K[j, i, a] * h[j, a]
+            mean[j, i] = s
+        for i in range(D):  # W1 = A V_p
+            for b in range(D):
+                s = 0.0
+                for a in range(D):
+                    s += W[0, i, a] * cov[q, a, b]
+                W[1, i, b] = s
+        for i in range(D):
+            for b in range(i + 1):
+                s = K[j, i, b]
+                for a in range(D):
+                    s += W[1, i, a] * W[0, b, a]
+                cov[j, i, b] = s
+                cov[j, b, i] = s
+        if not want_grad:
+            continue
+        for i in range(D):  # w0 = r = h - P m_p
+            s = h[j, i]
+            for a in range(D):
+                s -= P[j, i, a] * mean[q, a]
+            w[0, i] = s
+        for i in range(D):  # w1 = a = A'r
+            s = 0.0
+            for a in range(D):
+                s += W[0, a, i] * w[0, a]
+            w[1, i] = s
+        for i in range(D):  # W2 = Q = PA (symmetric)
+            for b in range(i + 1):
+                s = 0.0
+                for a in range(D):
+                    s += P[j, i, a] * W[0, a, b]
+                W[2, i, b] = s
+                W[2, b, i] = s
+        for i in range(D):  # W3 = Q V_p
+            for b in range(D):
+                s = 0.0
+                for a in range(D):
+                    s += W[2, i, a] * cov[q, a, b]
+                W[3, i, b] = s
+        for i in range(D):  # W4 = S = aa' + Q V_p Q - Q
+            for b in range(D):
+                s = w[1, i] * w[1, b] - W[2, i, b]
+                for a in range(D):
+                    s += W[3, i, a] * W[2, a, b]
+                W[4, i, b] = s
+        for i in range(D):
+            for b in range(D):
+                s = 0.0
+                for a in range(D):
+                    s += W[4, i, a] * L[a, b]
+                dL[row, i, b] += s
+
+
+@njit(**_JIT)
+def draw_diag(P, h, K, R, Ls, row0, per_group, lo, hi, parent, base, theta, eps):
+    w = np.empty((2, D))
+    for j in range(lo, hi):
+        L = Ls[row0 + (j - lo) * per_group]
+        q = base + parent[j]
+        for i in range(D):  # w0 = h - P mu
+            s = h[j, i]
+            for a in range(D):
+                s -= P[j, i, a] * theta[q, a]
+            w[0, i] = s
+        for i in range(D - 1, -1, -1):  # w1 = z, R'z = eps
+            s = eps[j, i]
+            for a in range(i + 1, D):
+                s -= R[j, a, i] * w[1, a]
+            w[1, i] = s / R[j, i, i]
+        for i in range(D):  # theta = mu + K (h - P mu) + L z
+            s = theta[q, i]
+            for a in range(D):
+                s += K[j, i, a] * w[0, a] + L[i, a] * w[1, a]
+            theta[j, i] = s
+
+
+up_tri = up_diag
+down_tri = down_diag
+draw_tri = draw_diag
+"""
+
+#: Largest number of coefficients whose per-group algebra is unrolled into straight-line code;
+#: beyond it the generated module loops over matrix entries (compiles in seconds at any size).
+UNROLL_MAX = 4
+
+
 _DRIVER = """
 @njit(**_JIT)
 def up_pass(sigma, Ls, loff, kinds, n, xtx, xty, yty, parents, off, m0, s0):
@@ -295,23 +494,24 @@ def up_pass(sigma, Ls, loff, kinds, n, xtx, xty, yty, parents, off, m0, s0):
             for b in range(D):
                 P[j, a, b] = xtx[g, a, b] * inv
         c[j] = -0.5 * n[g] * logc - 0.5 * yty[g] * inv
+    logdet = 0.0
     for lev in range(k, 0, -1):
         lo, hi = off[lev - 1], off[lev]
         base = root if lev == 1 else off[lev - 2]
         par = zero if lev == 1 else parents
         pg = 1 if loff[lev] - loff[lev - 1] > 1 else 0
         if kinds[lev - 1] == 1:
-            up_tri(P, h, c, K, R, Ls, loff[lev - 1], pg, lo, hi, par, base, P, h, c)
+            logdet += up_tri(P, h, c, K, R, Ls, loff[lev - 1], pg, lo, hi, par, base, P, h, c)
         else:
-            up_diag(P, h, c, K, R, Ls, loff[lev - 1], pg, lo, hi, par, base, P, h, c)
+            logdet += up_diag(P, h, c, K, R, Ls, loff[lev - 1], pg, lo, hi, par, base, P, h, c)
     L0 = np.zeros((1, D, D))
     for a in range(D):
         L0[0, a, a] = s0[a]
     Pq = np.zeros((1, D, D))
     hq = np.zeros((1, D))
     cq = np.zeros(1)
-    up_diag(P, h, c, K, R, L0, 0, 0, root, total, zero, 0, Pq, hq, cq)
-    ll = cq[0]
+    logdet += up_diag(P, h, c, K, R, L0, 0, 0, root, total, zero, 0, Pq, hq, cq)
+    ll = cq[0] - 0.5 * logdet
     for a in range(D):
         ll += hq[0, a] * m0[a]
         for b in range(D):
@@ -386,22 +586,26 @@ def draw(sigmas, Ls, loff, kinds, n, xtx, xty, yty, parents, off, m0, s0, eps):
 
 
 @functools.lru_cache(maxsize=None)
-def source(d: int) -> str:
-    """The generated module for ``d`` coefficients (Python source)."""
+def source(d: int, loops: bool | None = None) -> str:
+    """The generated module for ``d`` coefficients (Python source): unrolled straight-line code
+    up to :data:`UNROLL_MAX` coefficients, loops over matrix entries beyond (or if ``loops``)."""
+    loops = d > UNROLL_MAX if loops is None else loops
     parts = [
         f'"""Generated by pandas_hier._kernel for d = {d}; do not edit (regenerated on change)."""',
         "import numpy as np",
         "from numba import njit",
         "",
         f"D = {d}",
-        '_JIT = {"cache": True, "nogil": True, "fastmath": False, "boundscheck": False}',
+        '_JIT = {"cache": True, "nogil": True, "fastmath": {"contract", "arcp"}, "boundscheck": False}',
         "",
         "",
         "@njit(**_JIT)",
         "def _floor1(x):",
         "    return x if x > 1.0 else 1.0",
     ]
-    for kind in ("diag", "tri"):
+    if loops:
+        parts += ["", _LOOPS]
+    for kind in () if loops else ("diag", "tri"):
         parts += ["", "", _up_source(kind, d), "", "", _down_source(kind, d)]
         parts += ["", "", _draw_source(kind, d)]
     parts.append(_DRIVER)
@@ -438,14 +642,15 @@ def cache_dir() -> Path:
     raise OSError(f"no writable cache directory among {[str(p) for p in candidates]}")
 
 
-def digest(d: int) -> str:
+def digest(d: int, loops: bool | None = None) -> str:
     """Hash of the generated source for ``d`` (part of the module's name and of cache keys)."""
-    return hashlib.sha256(source(d).encode()).hexdigest()[:16]
+    return hashlib.sha256(source(d, loops).encode()).hexdigest()[:16]
 
 
-def kernel(d: int):
+def kernel(d: int, loops: bool | None = None):
     """The compiled kernel module for ``d`` coefficients (generated, written and imported once
-    per process; numba compiles it once per machine).
+    per process; numba compiles it once per machine). ``loops`` forces (True) or forbids (False)
+    the looping form; by default it is used beyond :data:`UNROLL_MAX` coefficients.
 
     Examples
     --------
@@ -453,14 +658,15 @@ def kernel(d: int):
     >>> kernel(1).D
     1
     """
-    mod = _MODULES.get(d)
+    key = digest(d, loops)
+    mod = _MODULES.get(key)
     if mod is not None:
         return mod
     with _LOCK:
-        if d in _MODULES:
-            return _MODULES[d]
-        text = source(d)
-        name = f"pandas_hier_kernel_d{d}_{digest(d)}"
+        if key in _MODULES:
+            return _MODULES[key]
+        text = source(d, loops)
+        name = f"pandas_hier_kernel_d{d}_{key}"
         path = cache_dir() / f"{name}.py"
         if not path.exists() or path.read_text() != text:
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -470,7 +676,7 @@ def kernel(d: int):
         mod = importlib.util.module_from_spec(spec)
         sys.modules[name] = mod
         spec.loader.exec_module(mod)
-        _MODULES[d] = mod
+        _MODULES[key] = mod
         return mod
 
 

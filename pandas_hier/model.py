@@ -242,7 +242,7 @@ def _data_containers(data: ModelData, rows: bool) -> tuple[LeafStats, list, dict
         **{f"hier_parent_{i}": p for i, p in enumerate(data.parents)},
     }  # fmt: skip
     if rows:
-        values.update(hier_X=data.X, hier_leaf=data.leaf)
+        values.update(hier_X=data.X, hier_leaf=data.leaf, hier_y=data.y)
     shared = {k: pm.Data(k, v) for k, v in values.items()}
     stats = LeafStats(shared["hier_n"], shared["hier_xtx"], shared["hier_xty"], shared["hier_yty"])
     parents = [shared[f"hier_parent_{i}"] for i in range(len(data.parents))]
@@ -433,14 +433,14 @@ def _likelihood(data: ModelData, opts: FitOptions, theta, stats: LeafStats, shar
         return
     mu = pt.sum(theta[shared["hier_leaf"]] * shared["hier_X"], axis=1)
     if opts.likelihood == "cauchy":
-        pm.Cauchy("y", alpha=mu, beta=sigma, observed=data.y)
+        pm.Cauchy("y", alpha=mu, beta=sigma, observed=shared["hier_y"])
         return
     if opts.nu is None:
         nu_prior, default = opts.prior("nu")
         nu = _rv("nu", nu_prior, default, 1.0)
     else:
         nu = opts.nu
-    pm.StudentT("y", nu=nu, mu=mu, sigma=sigma, observed=data.y)
+    pm.StudentT("y", nu=nu, mu=mu, sigma=sigma, observed=shared["hier_y"])
 
 
 def draw_coefficients(

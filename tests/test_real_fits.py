@@ -157,7 +157,7 @@ def _global_and_county_means(fit):
 
 def _approximation_agrees_with_nuts(method, **kwargs):
     df = pandas_hier.datasets.load_salary()
-    nuts = _fit(df, draws=500, tune=500, chains=2, random_seed=2)
+    nuts = _fit(df, draws=1000, tune=1000, chains=2, random_seed=2)
     approx = df.hier.fit("month", "salary", levels=LEVELS, method=method, draws=400,
                          random_seed=3, progressbar=False, **kwargs)  # fmt: skip
     assert approx.sampler == method
