@@ -178,8 +178,11 @@ def main() -> None:
             try:
                 proc = subprocess.run([sys.executable, __file__, "--child", case], capture_output=True,
                                       text=True, timeout=cap, env=CHILD_ENV)  # fmt: skip
-                if proc.returncode:
-                    res = {"error": proc.stderr.strip().splitlines()[-1][:120]}
+                if proc.returncode or not proc.stdout.strip():
+                    last = proc.stderr.strip().splitlines()[-1:] or [
+                        f"exit status {proc.returncode}" + (" (killed: out of memory?)" if proc.returncode == -9 else "")
+                    ]
+                    res = {"error": last[0][:120]}
                 else:
                     res = json.loads(proc.stdout.strip().splitlines()[-1])
             except subprocess.TimeoutExpired:
@@ -202,6 +205,8 @@ def main() -> None:
             return f"| {size} | {label} | > {r['capped']:.0f} s (capped) | | | | | | | | |"
         if "error" in r:
             return f"| {size} | {label} | failed: {r['error']} | | | | | | | | |"
+        if "skipped" in r:
+            return f"| {size} | {label} | not run: {r['skipped']} | | | | | | | | |"
         return (f"| {size} ({r['rows']:,d} rows) | {label} | {r['wall_s']:.1f} | {r['prepare_s']:.1f} "
                 f"| {r['compile_s']:.1f} | {r['sample_s']:.1f} | {r['min_ess_bulk']:.0f} | {r['ess_per_s']:.3g} "
                 f"| {r['divergences']} | {r['max_rhat']:.3f} | {r['peak_mib']:.0f} |")  # fmt: skip

@@ -272,6 +272,33 @@ def _checked(df: pd.DataFrame, levels, suffix) -> tuple[Hierarchy, list[np.ndarr
     return hier, codes, sizes
 
 
+def _tables(df: pd.DataFrame, hier: Hierarchy, codes, sizes) -> dict[Hashable, pd.DataFrame]:
+    """Lookup tables from code arrays already known to be valid (see :func:`tables`)."""
+    out: dict[Hashable, pd.DataFrame] = {}
+    for depth, level in enumerate(hier.levels):
+        first = _codes.first_rows(codes[depth], sizes[depth])
+        index = pd.RangeIndex(sizes[depth], name=hier.code_columns[depth])
+        table = df[list(hier.levels[: depth + 1])].iloc[first].set_axis(index, axis=0)
+        table.attrs = {}
+        if depth:
+            parent_col = hier.code_columns[depth - 1]
+            table[parent_col] = codes[depth - 1][first].astype(df[parent_col].dtype)
+        table["n_rows"] = np.bincount(codes[depth], minlength=sizes[depth]).astype(np.int64)
+        out[level] = table
+    schema.validate_tables(out, hier.levels, hier.suffix)
+    return out
+
+
+def _encode_with_tables(df: pd.DataFrame, hier: Hierarchy) -> tuple[pd.DataFrame, dict]:
+    """:func:`encode` and :func:`tables` in one step, for callers that encode and need the
+    tables at once (``fit``): the codes were just made, so they are not validated again (which
+    costs more than encoding on millions of rows)."""
+    enc = encode(df, hier.levels, suffix=hier.suffix)
+    codes = [np.asarray(enc[c], dtype=np.int64) for c in hier.code_columns]
+    sizes = [int(c.max()) + 1 if c.size else 0 for c in codes]
+    return enc, _tables(enc, hier, codes, sizes)
+
+
 def tables(
     df: pd.DataFrame,
     levels: Sequence[Hashable] | None = None,
@@ -316,20 +343,7 @@ def tables(
     1             NY   Erie          1       1
     2             NY  Kings          1       1
     """
-    hier, codes, sizes = _checked(df, levels, suffix)
-    out: dict[Hashable, pd.DataFrame] = {}
-    for depth, level in enumerate(hier.levels):
-        first = _codes.first_rows(codes[depth], sizes[depth])
-        index = pd.RangeIndex(sizes[depth], name=hier.code_columns[depth])
-        table = df[list(hier.levels[: depth + 1])].iloc[first].set_axis(index, axis=0)
-        table.attrs = {}
-        if depth:
-            parent_col = hier.code_columns[depth - 1]
-            table[parent_col] = codes[depth - 1][first].astype(df[parent_col].dtype)
-        table["n_rows"] = np.bincount(codes[depth], minlength=sizes[depth]).astype(np.int64)
-        out[level] = table
-    schema.validate_tables(out, hier.levels, hier.suffix)
-    return out
+    return _tables(df, *_checked(df, levels, suffix))
 
 
 def validate(

@@ -318,8 +318,7 @@ def _prepare(df, x, y, *, levels, dropna, options, impl="op") -> _Prepared:
     if len(work) == 0:
         raise ValueError("no rows to fit")
 
-    enc = encoding.encode(work, hier.levels, suffix=hier.suffix)
-    tabs = encoding.tables(enc, hier.levels, suffix=hier.suffix)
+    enc, tabs = encoding._encode_with_tables(work, hier)
     Xraw = enc[xs].to_numpy(dtype=np.float64)
     yraw = enc[y].to_numpy(dtype=np.float64)
     x_sd = Xraw.std(axis=0)

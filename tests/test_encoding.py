@@ -424,3 +424,15 @@ def test_missing_value_frame_is_not_mutated_by_a_failed_encode(df):
         bad.hier.encode(LEVELS)
     pd.testing.assert_frame_equal(bad, frame)
     assert bad.attrs == attrs
+
+
+def test_fit_shortcut_gives_the_same_frame_and_tables_as_encode_then_tables(df):
+    """fit encodes and builds tables in one step without re-validating the fresh codes."""
+    from pandas_hier import encoding
+
+    hier = encoding.Hierarchy(tuple(LEVELS), "_idx")
+    enc, tabs = encoding._encode_with_tables(df, hier)
+    want = df.hier.encode(LEVELS)
+    pd.testing.assert_frame_equal(enc, want)
+    for level, table in want.hier.tables().items():
+        pd.testing.assert_frame_equal(tabs[level], table)
