@@ -203,6 +203,15 @@ def _up_source(kind: str, d: int) -> str:
     )
 
 
+def _given_parent(code: _Code, P: sm.Mat, K: sm.Mat, h: list, mu: list, d: int):
+    """``A = I - KP`` and the conditional mean ``A mu + K h`` of a group given its parent's
+    value (or mean) ``mu``; shared by the down pass and the draws."""
+    KP = _mat(K, P, d)
+    A = [[sm._add(1.0 if i == b else None, sm._neg(KP[i][b])) for b in range(d)] for i in range(d)]
+    m = [sm._add(x, y) for x, y in zip(sm.mat_vec(A, mu), sm.mat_vec(K, h), strict=True)]
+    return A, m
+
+
 def _down_source(kind: str, d: int) -> str:
     code = _Code()
     P = _sym_matrix(code, "P[j, {i}, {b}]", d)
@@ -211,9 +220,7 @@ def _down_source(kind: str, d: int) -> str:
     code.lines.append("q = base + parent[j]")
     mp = [code.let(f"mean[q, {i}]") for i in range(d)]
     Vp = _sym_matrix(code, "cov[q, {i}, {b}]", d)
-    KP = _mat(K, P, d)
-    A = [[sm._add(1.0 if i == b else None, sm._neg(KP[i][b])) for b in range(d)] for i in range(d)]
-    m = [sm._add(x, y) for x, y in zip(sm.mat_vec(A, mp), sm.mat_vec(K, h), strict=True)]
+    A, m = _given_parent(code, P, K, h, mp, d)
     AV = _mat(A, Vp, d)
     V = [[sm._add(sm._sum(sm._mul(AV[i][a], A[b][a]) for a in range(d)), K[i][b])
           for b in range(d)] for i in range(d)]  # fmt: skip
@@ -274,9 +281,7 @@ def _draw_source(kind: str, d: int) -> str:
     code.lines.append("q = base + parent[j]")
     mu = [code.let(f"theta[q, {i}]") for i in range(d)]
     eps = [code.let(f"eps[j, {i}]") for i in range(d)]
-    KP = _mat(K, P, d)
-    A = [[sm._add(1.0 if i == b else None, sm._neg(KP[i][b])) for b in range(d)] for i in range(d)]
-    m = [sm._add(x, y) for x, y in zip(sm.mat_vec(A, mu), sm.mat_vec(K, h), strict=True)]
+    _, m = _given_parent(code, P, K, h, mu, d)
     z = sm.backward_t(R, eps)  # R' z = eps: L z ~ N(0, L (R R')^-1 L') = N(0, K)
     theta = [sm._add(m[i], v) for i, v in enumerate(sm.l_vec(L, z))]
     stores = [f"theta[j, {i}] = {_name(theta[i])}" for i in range(d)]
