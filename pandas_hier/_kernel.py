@@ -472,6 +472,14 @@ down_tri = down_diag
 draw_tri = draw_diag
 """
 
+#: Largest squared Cholesky pivot of ``B = I + L'PL`` at which the log-density is computed. The
+#: parent potential ``P' = P - PKP`` is a difference of numbers about ``B`` times larger than the
+#: result, so it keeps about ``16 - log10(B)`` digits: at 1e12, four. Beyond it (a level's sd
+#: about a million times larger than the data can resolve, or a vanishing noise sd, reached only
+#: in wild warm-up excursions) the result would be noise, possibly a huge positive log-density that
+#: traps a chain, so the density is refused (-inf) instead.
+PIVOT_MAX = 1e12
+
 #: Largest number of coefficients whose per-group algebra is unrolled into straight-line code;
 #: beyond it the generated module loops over matrix entries (compiles in seconds at any size).
 UNROLL_MAX = 4
@@ -526,9 +534,15 @@ def up_pass(sigma, Ls, loff, kinds, n, xtx, xty, yty, parents, off, m0, s0):
 
 @njit(**_JIT)
 def loglik_grad(sigma, Ls, loff, kinds, n, xtx, xty, yty, parents, off, m0, s0, want_grad):
+    dL = np.zeros(Ls.shape)
+    # Outside the range where float64 can represent the algebra (sigma^2 underflowing to 0 or
+    # overflowing, an infinite scale), the density is taken as 0: -inf, never NaN or an error.
+    if not (sigma * sigma > 1e-250 and sigma < 1e100 and np.all(np.isfinite(Ls))):
+        return -np.inf, 0.0, dL
     data = (n, xtx, xty, yty, parents, off, m0, s0)
     ll, P, h, K, R, L0, zero = up_pass(sigma, Ls, loff, kinds, *data)
-    dL = np.zeros(Ls.shape)
+    if not np.isfinite(ll):
+        return -np.inf, 0.0, dL
     if not want_grad:
         return ll, 0.0, dL
     k = off.shape[0] - 1
@@ -601,11 +615,17 @@ def source(d: int, loops: bool | None = None) -> str:
         "from numba import njit",
         "",
         f"D = {d}",
+        f"PIVOT_MAX = {PIVOT_MAX!r}",
         '_JIT = {"cache": True, "nogil": True, "fastmath": {"contract", "arcp"}, "boundscheck": False}',
         "",
         "",
         "@njit(**_JIT)",
         "def _floor1(x):",
+        '    """A squared pivot of B = I + L\'PL: exactly >= 1 (rounding can push it below: floored)',
+        "    and NaN beyond PIVOT_MAX, where P' = P - PKP has lost most of its digits to cancellation",
+        '    (the caller turns the NaN into a log-density of -inf: such a corner is refused)."""',
+        "    if x > PIVOT_MAX:",
+        "        return np.nan",
         "    return x if x > 1.0 else 1.0",
     ]
     if loops:

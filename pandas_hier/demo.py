@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import pandas_hier
@@ -43,16 +44,29 @@ def main(argv: list[str] | None = None) -> int:
         f"Time: prepare {t['prepare_s']:.1f} s, compile {t['compile_s']:.1f} s, "
         f"sample {t['sample_s']:.1f} s, post-process {t['postprocess_s']:.1f} s\n"
     )
-    with pd.option_context("display.width", 140, "display.max_columns", 20, "display.precision", 1):
-        summary = fit.summary()
-        print("Global coefficients (original scale):")
-        print(summary[summary.parameter == "b_global"].drop(columns=["level", "group"]).to_string(index=False))
-        print("\nVariance components (sd of group offsets; intercept at mean month):")
-        print(fit.variance_components().to_string(index=False))
-        cols = ["degree", "state", "county", "intercept", "intercept_hdi_low", "intercept_hdi_high",
-                "month", "month_hdi_low", "month_hdi_high", "n_rows", "pooling_intercept"]  # fmt: skip
-        print("\nCounty table (total coefficients, 94% HDI):")
-        print(fit.coef("county")[cols].to_string())
+    summary = fit.summary()
+    glob = summary[summary.parameter == "b_global"]
+    print("Global coefficients (original scale, 94% HDI):")
+    print(_table(glob, ["coef", "mean", "sd", "hdi_low", "hdi_high", "ess_bulk", "ess_tail", "r_hat"]))
+    vc = fit.variance_components()
+    print("\nVariance components (sd of group offsets; intercept at mean month):")
+    print(_table(vc, ["level", "coef", "mean", "sd", "hdi_low", "hdi_high"]))
+    county = fit.coef("county")
+    shown = pd.concat([county.head(5), county.tail(5)])
+    print(f"\nCounty table (first and last 5 of {len(county)} counties): total coefficients with "
+          "94% HDI;\npooling of the intercept, from 0 (own data only) to 1 (the state's value)")  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "degree": shown["degree"],
+            "state": shown["state"],
+            "county": shown["county"],
+            "intercept (94% HDI)": _with_hdi(shown, "intercept", "{:,.0f}"),
+            "month (94% HDI)": _with_hdi(shown, "month", "{:,.1f}"),
+            "rows": shown["n_rows"],
+            "pooling": shown["pooling_intercept"].map("{:.2f}".format),
+        }
+    )
+    print(rows.to_string(index=False))
 
     import matplotlib
 
@@ -69,6 +83,38 @@ def main(argv: list[str] | None = None) -> int:
     fig.savefig(path, dpi=90)
     print(f"\nPlot written to {path}")
     return 0
+
+
+def _number(value: float) -> str:
+    """One format for every estimate: thousands separators, 1 decimal, or 3 significant digits
+    for small magnitudes."""
+    if not np.isfinite(value):
+        return str(value)
+    if value == 0 or abs(value) >= 10:
+        return f"{value:,.1f}"
+    return f"{value:.3g}"
+
+
+def _table(frame: pd.DataFrame, columns: list[str]) -> str:
+    """A summary table as text: estimates in one format, ESS as integers, r_hat to 3 decimals."""
+    out = frame[columns].copy()
+    for col in columns:
+        if col.startswith("ess"):
+            out[col] = out[col].map(lambda v: f"{v:,.0f}")
+        elif col == "r_hat":
+            out[col] = out[col].map("{:.3f}".format)
+        elif pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].map(_number)
+    return out.to_string(index=False)
+
+
+def _with_hdi(table: pd.DataFrame, coef: str, fmt: str) -> pd.Series:
+    low, high = table[f"{coef}_hdi_low"], table[f"{coef}_hdi_high"]
+    return pd.Series(
+        [f"{fmt.format(m)} ({fmt.format(lo)} to {fmt.format(hi)})"
+         for m, lo, hi in zip(table[coef], low, high, strict=True)],
+        index=table.index,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

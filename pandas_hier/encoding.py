@@ -7,7 +7,6 @@ each to the functions here.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from pandas_hier.errors import (
     DroppedRowsWarning,
     LevelsNotRecordedError,
     NotEncodedError,
+    warn,
 )
 
 __all__ = ["ATTRS_KEY", "Hierarchy", "decode", "encode", "hierarchy_of", "tables", "validate"]
@@ -158,13 +158,16 @@ def _drop_missing(df: pd.DataFrame, hier: Hierarchy, dropna: bool) -> pd.DataFra
         # Let the schema report every missing value in every level, with the row labels.
         schema.check(schema.input_schema(hier.levels), df, "hierarchy data")
         raise AssertionError("unreachable: the input schema accepted missing level values")
-    warnings.warn(
-        f"dropna=True dropped {n_missing} of {len(df)} rows with a missing value in "
-        f"{[lv for lv in hier.levels if df[lv].isna().any()]!r}",
-        DroppedRowsWarning,
-        stacklevel=3,
-    )
+    warn_dropped(n_missing, len(df), [lv for lv in hier.levels if df[lv].isna().any()])
     return df.loc[~missing]
+
+
+def warn_dropped(n_dropped: int, n_rows: int, columns: Sequence[Hashable]) -> None:
+    """The one :class:`~pandas_hier.DroppedRowsWarning` of ``dropna=True`` (encode and fit)."""
+    warn(
+        f"dropna=True dropped {n_dropped} of {n_rows} rows with a missing value in {list(columns)!r}",
+        DroppedRowsWarning,
+    )
 
 
 def encode(

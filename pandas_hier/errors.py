@@ -18,6 +18,9 @@ column      check  index
 
 from __future__ import annotations
 
+import os
+import warnings
+
 import pandas as pd
 
 __all__ = [
@@ -26,6 +29,7 @@ __all__ = [
     "DroppedRowsWarning",
     "HierSamplingWarning",
     "SamplerNotInstalledError",
+    "StuckChainWarning",
     "HierError",
     "HierValidationError",
     "LevelsNotRecordedError",
@@ -116,5 +120,24 @@ class ConvergenceWarning(HierSamplingWarning):
     """r_hat above 1.01 or bulk/tail ESS below 100 per chain for some parameters."""
 
 
+class StuckChainWarning(HierSamplingWarning):
+    """A chain stopped moving: its step size collapsed or it kept hitting the maximum tree depth.
+
+    The message names the chain, the parameter it is stuck on and what to do. The fit's draws
+    include the stuck chain, so its r_hat is large too; ``fit.diagnostics.stuck_chains`` lists
+    the chains.
+    """
+
+
 class SamplerNotInstalledError(HierError, ImportError):
     """The requested sampler's package is missing; the message names the extra to install."""
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """Issue a warning attributed to the caller's own line: the first frame outside pandas-hier
+    (however deep inside the package the warning arises, and whether the caller used
+    ``df.hier.fit`` or ``pandas_hier.fit``)."""
+    warnings.warn(message, category, skip_file_prefixes=(_PACKAGE_DIR,))

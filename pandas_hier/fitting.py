@@ -19,12 +19,8 @@ import numpy as np
 import pandas as pd
 
 from pandas_hier import encoding, schema
-from pandas_hier.errors import (
-    ConvergenceWarning,
-    DivergenceWarning,
-    DroppedRowsWarning,
-    SamplerNotInstalledError,
-)
+from pandas_hier.diagnostics import Diagnostics, diagnose, no_diagnostics, warn_if_unhealthy
+from pandas_hier.errors import SamplerNotInstalledError
 from pandas_hier.options import METHODS, SAMPLERS, FitOptions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,37 +66,6 @@ class Scaling:
         """Per coefficient, the factor turning a model-scale sd into an original-scale one (the
         intercept's refers to the intercept at the predictors' means)."""
         return self.y_sd / np.r_[1.0, np.asarray(self.x_sd)]
-
-
-@dataclass(frozen=True)
-class Diagnostics:
-    """Sampling diagnostics: divergent transitions, worst r_hat and smallest ESS, and where.
-
-    Examples
-    --------
-    >>> fit.diagnostics.ok, fit.diagnostics.divergences  # doctest: +SKIP
-    (True, 0)
-    """
-
-    divergences: int
-    draws: int
-    chains: int
-    max_rhat: float
-    min_ess_bulk: float
-    min_ess_tail: float
-    worst_rhat_param: str
-    worst_ess_param: str
-    divergence_level: str | None
-
-    @property
-    def ok(self) -> bool:
-        """True when there are no divergences, r_hat <= 1.01 and ESS >= 100 per chain."""
-        floor = 100 * self.chains
-        return (
-            self.divergences == 0
-            and self.max_rhat <= 1.01
-            and min(self.min_ess_bulk, self.min_ess_tail) >= floor
-        )
 
 
 def _as_list(x) -> list:
@@ -157,10 +122,41 @@ def _varying_mask(opts: FitOptions, levels: Sequence[Hashable], coefs: Sequence[
     return mask
 
 
+#: Sampling settings: (smallest, largest) accepted value. NUTS needs warm-up to adapt its step
+#: size and mass matrix: with tune=0 nutpie cannot start (it panicked), and a few dozen
+#: iterations are the least that adapts at all.
+_COUNTS = {"draws": (1, 1_000_000), "tune": (50, 1_000_000), "chains": (1, 64)}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_settings(method: str, *, random_seed, progressbar, dropna, **counts) -> None:
+    """Sampling settings are checked before any work; a bool is not a count."""
+    for name, value in counts.items():
+        lo, hi = _COUNTS[name]
+        if name in ("tune", "chains") and method != "nuts":
+            continue  # approximations do not warm up and run one "chain"
+        if not _is_int(value):
+            raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+        if not lo <= value <= hi:
+            why = (
+                "; NUTS needs warm-up iterations to adapt its step size (default 1000)"
+                if name == "tune" else ""
+            )
+            raise ValueError(f"{name}={value!r} is out of range: choose {lo} <= {name} <= {hi:,}{why}")
+    if random_seed is not None and not (_is_int(random_seed) and random_seed >= 0):
+        raise ValueError(f"random_seed must be None or a non-negative integer, got {random_seed!r}")
+    for name, value in (("progressbar", progressbar), ("dropna", dropna)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+
+
 def _check_method(method: str, iterations) -> None:
     if method not in METHODS:
         raise ValueError(f"method={method!r} is not one of {', '.join(map(repr, METHODS))}")
-    if not isinstance(iterations, (int, np.integer)) or iterations < 1:
+    if not _is_int(iterations) or iterations < 1:
         raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
     if method == "pathfinder" and importlib.util.find_spec("pymc_extras") is None:
         raise SamplerNotInstalledError(
@@ -184,13 +180,6 @@ def _approximate(built, method: str, *, draws, iterations, seed, progressbar):
         method="pathfinder", model=built.model, num_draws=draws, random_seed=seed,
         progressbar=progressbar,
     )  # fmt: skip
-
-
-def _no_diagnostics(trace) -> Diagnostics:
-    """An approximation has no MCMC diagnostics: NaN, so ``ok`` is False."""
-    post = trace["posterior"]
-    nan = float("nan")
-    return Diagnostics(0, int(post.sizes["draw"]), int(post.sizes["chain"]), nan, nan, nan, "", "", None)
 
 
 def _check_sampler(sampler: str) -> None:
@@ -245,6 +234,10 @@ def _sample(built, sampler: str, *, draws, tune, chains, seed, progressbar, targ
             progress_bar=progressbar,
             save_warmup=False,
             target_accept=target_accept,
+            # Stan-style mass matrix from the draws' variance: nutpie's default also divides by
+            # the gradients' variance, which is 0 where a weakly identified sd's log-density is
+            # flat, and blew that coordinate's scale up to ~1e8 (see docs/model.md).
+            adaptation="draw_diag",
         )
     kwargs = {} if sampler == "pymc" else {"nuts_sampler": sampler}
     with warnings.catch_warnings():
@@ -295,6 +288,16 @@ def _prepare(df, x, y, *, levels, dropna, options, impl="op") -> _Prepared:
     xs = _as_list(x)
     if not xs:
         raise ValueError("x must name at least one predictor column")
+    repeated = sorted({repr(c) for c in xs if xs.count(c) > 1})
+    if repeated:
+        raise ValueError(
+            f"x lists {', '.join(repeated)} more than once; each predictor may appear once "
+            "(a repeated column makes the coefficients unidentifiable)"
+        )
+    if y in xs:
+        raise ValueError(
+            f"y={y!r} is also a predictor in x={xs!r}: the response cannot predict itself"
+        )
     clash = [c for c in [*xs, y] if c in hier.levels]
     if clash:
         raise ValueError(f"{clash!r} cannot be both a level and a predictor or response")
@@ -307,11 +310,8 @@ def _prepare(df, x, y, *, levels, dropna, options, impl="op") -> _Prepared:
     work.attrs = {}
     missing = work.isna().any(axis=1) if not any(c not in df.columns for c in cols) else None
     if missing is not None and dropna and missing.any():
-        warnings.warn(
-            f"dropna=True dropped {int(missing.sum())} of {len(work)} rows with a missing value "
-            f"in {[c for c in cols if work[c].isna().any()]!r}",
-            DroppedRowsWarning,
-            stacklevel=4,
+        encoding.warn_dropped(
+            int(missing.sum()), len(work), [c for c in cols if work[c].isna().any()]
         )
         work = work.loc[~missing]
     schema.check(schema.model_schema(hier.levels, xs, y), work, "data to fit")
@@ -321,14 +321,13 @@ def _prepare(df, x, y, *, levels, dropna, options, impl="op") -> _Prepared:
     enc, tabs = encoding._encode_with_tables(work, hier)
     Xraw = enc[xs].to_numpy(dtype=np.float64)
     yraw = enc[y].to_numpy(dtype=np.float64)
-    x_sd = Xraw.std(axis=0)
-    const = [c for c, s in zip(xs, x_sd, strict=True) if not s > 0]
-    if const or not yraw.std() > 0:
-        raise ValueError(
-            f"constant columns cannot be standardised or fitted: {const + ([y] if not yraw.std() > 0 else [])!r}"
-        )
+    x_mean, x_sd = _mean_sd(Xraw)
+    y_mean, y_sd = (float(v[0]) for v in _mean_sd(yraw[:, None]))
+    const = [c for c, s in zip([*xs, y], [*x_sd, y_sd], strict=True) if not s > 0]
+    if const:
+        raise ValueError(f"constant columns cannot be standardised or fitted: {const!r}")
     if opts.standardize:
-        scaling = Scaling(tuple(Xraw.mean(0)), tuple(x_sd), float(yraw.mean()), float(yraw.std()))
+        scaling = Scaling(tuple(map(float, x_mean)), tuple(map(float, x_sd)), y_mean, y_sd)
     else:
         scaling = Scaling(tuple(np.zeros(len(xs))), tuple(np.ones(len(xs))), 0.0, 1.0)
 
@@ -336,6 +335,7 @@ def _prepare(df, x, y, *, levels, dropna, options, impl="op") -> _Prepared:
 
     Xs = (Xraw - np.asarray(scaling.x_mean)) / np.asarray(scaling.x_sd)
     ys = (yraw - scaling.y_mean) / scaling.y_sd
+    _check_float64(Xs, ys, xs, y, opts.standardize)
     X = np.column_stack([np.ones(len(ys)), Xs])
     codes = [enc[c].to_numpy(np.int64) for c in hier.code_columns]
     sizes = tuple(len(tabs[lv]) for lv in hier.levels)
@@ -373,6 +373,32 @@ def _prepare(df, x, y, *, levels, dropna, options, impl="op") -> _Prepared:
         data, built, opts, hier, tabs, scaling, extra_coords, tuple(xs), len(enc), Xraw, yraw
     )
 
+
+
+def _mean_sd(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and sds computed on values divided by their largest magnitude, so that data
+    near the float64 limits (1e200 squared overflows) are standardised exactly as any other."""
+    big = np.max(np.abs(values), axis=0) if len(values) else np.ones(values.shape[1])
+    big = np.where(big > 0, big, 1.0)
+    scaled = values / big
+    return scaled.mean(axis=0) * big, scaled.std(axis=0) * big
+
+
+def _check_float64(Xs: np.ndarray, ys: np.ndarray, xs: list, y, standardize: bool) -> None:
+    """Refuse data whose model-scale sums of squares (the sufficient statistics) are not finite
+    in float64, naming the column (possible only with ``standardize=False``)."""
+    with np.errstate(over="ignore"):
+        bad = [c for c, col in zip([*xs, y], [*Xs.T, ys], strict=True)
+               if not np.isfinite(np.dot(col, col))]  # fmt: skip
+    if bad:
+        how = (
+            "rescale it (e.g. divide by a power of 10), or keep standardize=True"
+            if not standardize else "rescale it (e.g. divide by a power of 10)"
+        )
+        raise ValueError(
+            f"columns {bad!r} cannot be summed in float64: their sums of squares overflow "
+            f"(largest magnitude {max(np.max(np.abs(c)) for c in [*Xs.T, ys]):.3g}); {how}"
+        )
 
 
 def build(
@@ -519,9 +545,8 @@ def fit(
     started = time.perf_counter()
     _check_sampler(sampler)
     _check_method(method, iterations)
-    for name, value in (("draws", draws), ("tune", tune), ("chains", chains)):
-        if not isinstance(value, (int, np.integer)) or value < (0 if name == "tune" else 1):
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    _check_settings(method, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
+                    progressbar=progressbar, dropna=dropna)  # fmt: skip
     impl = "graph" if method == "nuts" and sampler in ("numpyro", "blackjax") else "op"
     prep = _prepare(df, x, y, levels=levels, dropna=dropna, options=options, impl=impl)
     data, built, opts, hier, tabs = prep.data, prep.built, prep.options, prep.hierarchy, prep.tables
@@ -543,10 +568,10 @@ def fit(
     sampled = time.perf_counter()
     idata = _assemble(trace, data, built, scaling, extra_coords, rng)
     if method == "nuts":
-        diag = _diagnose(idata, data, chains)
-        _warn(diag)
+        diag = diagnose(idata, data.levels)
+        warn_if_unhealthy(diag)
     else:
-        diag = _no_diagnostics(trace)
+        diag = no_diagnostics(trace)
     return HierFit(
         idata=idata,
         hierarchy=hier,
@@ -662,86 +687,6 @@ def _assemble(trace, data, built, scaling, extra_coords, rng):
     return tree
 
 
-def _diagnose(idata, data, chains: int) -> Diagnostics:
-    import arviz as az
-
-    # Convergence is judged on what the sampler explored (the model-scale group). In a marginal
-    # model every coefficient is an exact conditional draw given those parameters; summary()
-    # reports ESS and r_hat of every parameter on demand.
-    post = idata["model_scale"].to_dataset()
-    names = [v for v in post.data_vars if not v.startswith(("lkj_", "corr_", "chol_"))]
-    post = post[names]
-    stats = idata["sample_stats"].to_dataset() if "sample_stats" in idata.children else None
-    if stats is not None and "diverging" in stats:
-        div = stats["diverging"].to_numpy().astype(bool)
-    else:
-        div = np.zeros((chains, post.sizes["draw"]), bool)
-    rhat = az.rhat(post)
-    ess_b = az.ess(post, method="bulk")
-    ess_t = az.ess(post, method="tail")
-
-    def worst(ds, fn, default: float) -> dict:
-        # constant entries (e.g. a coefficient fixed at a level) have NaN diagnostics: skip them
-        out = {}
-        for k in ds.data_vars:
-            vals = ds[k].to_numpy()
-            vals = vals[np.isfinite(vals)]
-            out[k] = float(fn(vals)) if vals.size else default
-        return out
-
-    r = worst(rhat, np.max, 1.0)
-    eb = worst(ess_b, np.min, np.inf)
-    et = worst(ess_t, np.min, np.inf)
-    rname = max(r, key=r.get)
-    ename = min(eb, key=eb.get)
-    level = None
-    if div.any():
-        model = idata["model_scale"].to_dataset()
-        scores = {}
-        for lv in data.levels:
-            if f"sd_{lv}" in model:
-                logsd = np.log(model[f"sd_{lv}"].to_numpy().reshape(div.size, -1))
-                flat = div.reshape(-1)
-                diff = np.abs(logsd[flat].mean(0) - logsd.mean(0)) / (logsd.std(0) + 1e-12)
-                scores[lv] = float(diff.max())
-        level = max(scores, key=scores.get) if scores else None
-    return Diagnostics(
-        divergences=int(div.sum()),
-        draws=int(post.sizes["draw"]),
-        chains=int(post.sizes["chain"]),
-        max_rhat=r[rname],
-        min_ess_bulk=eb[ename],
-        min_ess_tail=min(et.values()),
-        worst_rhat_param=rname,
-        worst_ess_param=ename,
-        divergence_level=level,
-    )
-
-
-def _warn(diag: Diagnostics) -> None:
-    if diag.divergences:
-        where = f", concentrated at level {diag.divergence_level!r}" if diag.divergence_level else ""
-        warnings.warn(
-            f"{diag.divergences} of {diag.draws * diag.chains} post-warm-up transitions diverged"
-            f"{where}. Try target_accept=0.95 or 0.99; if the level has few groups, a tighter "
-            f"prior on its sd (priors={{'sd_<level>': Prior('HalfNormal', sigma=0.5)}}); for a "
-            "non-Gaussian likelihood, parameterization='noncentered' (few rows per group) or "
-            "'centered' (many).",
-            DivergenceWarning,
-            stacklevel=3,
-        )
-    floor = 100 * diag.chains
-    if diag.max_rhat > 1.01 or min(diag.min_ess_bulk, diag.min_ess_tail) < floor:
-        warnings.warn(
-            f"chains may not have converged: max r_hat {diag.max_rhat:.3f} "
-            f"({diag.worst_rhat_param}), min bulk ESS {diag.min_ess_bulk:.0f} "
-            f"({diag.worst_ess_param}), min tail ESS {diag.min_ess_tail:.0f} (want r_hat <= 1.01 "
-            f"and ESS >= {floor}). Draw more (draws=, tune=) or reparameterize.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-
-
 def _hdi(da, prob: float):
     import arviz as az
 
@@ -829,10 +774,12 @@ class HierFit:
     def __repr__(self) -> str:
         d = self.diagnostics
         levels = " > ".join(f"{lv} ({len(self._tables[lv])})" for lv in self.levels)
+        stuck = f", stuck chains {list(d.stuck_chains)}" if d.stuck_chains else ""
+        status = "ok" if d.ok else "see the warnings"
         return (
-            f"<HierFit {self.y} ~ {' + '.join(map(str, self.x))} | {levels}; {self.n_rows} rows; "
-            f"{d.chains} chains x {d.draws} draws ({self.sampler}); divergences {d.divergences}, "
-            f"max r_hat {d.max_rhat:.3f}, min bulk ESS {d.min_ess_bulk:.0f}>"
+            f"<HierFit {self.y} ~ {' + '.join(map(str, self.x))} | {levels}; {self.n_rows} rows\n"
+            f" {d.chains} chains x {d.draws} draws ({self.sampler}): {d.divergences} divergences"
+            f"{stuck}, max r_hat {d.max_rhat:.3f}, min bulk ESS {d.min_ess_bulk:,.0f}; {status}>"
         )
 
     def _level(self, level: Hashable | None) -> Hashable:

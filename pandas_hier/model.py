@@ -251,10 +251,16 @@ def _data_containers(data: ModelData, rows: bool) -> tuple[LeafStats, list, dict
 
 def structure_key(data: ModelData, opts: FitOptions, varying: np.ndarray, param) -> tuple:
     """Everything that is baked into the compiled graph: two fits with equal keys can share one
-    compiled model and differ only in the values of the ``pm.Data`` containers."""
+    compiled model and differ only in the values of the ``pm.Data`` containers.
+
+    Variable and dimension names (levels, coefficients) are part of it: the compiled model names
+    its outputs after them, so a fit with renamed levels must not reuse another's.
+    """
+    dtypes = (data.X.dtype, data.y.dtype, data.leaf.dtype, *(p.dtype for p in data.parents))
     return (
-        tuple(param), data.sizes, data.d, len(data.y), varying.tobytes(),
+        tuple(param), data.levels, data.coefs, data.sizes, data.d, len(data.y), varying.tobytes(),
         repr(sorted(opts.to_dict().items())), data.coef_scale.tobytes(), data.y_scale,
+        tuple(str(t) for t in dtypes),
     )  # fmt: skip
 
 

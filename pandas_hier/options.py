@@ -41,6 +41,53 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Every parameter a Prior may pass to its PyMC distribution (PyMC silently ignores unknown
+# keyword arguments such as ``sd``, so they are refused here), and those that must be > 0.
+_PARAMS: dict[str, tuple[str, ...]] = {
+    "Normal": ("mu", "sigma"),
+    "StudentT": ("nu", "mu", "sigma"),
+    "Cauchy": ("alpha", "beta"),
+    "HalfNormal": ("sigma",),
+    "HalfStudentT": ("nu", "sigma"),
+    "HalfCauchy": ("beta",),
+    "Exponential": ("lam", "scale"),
+    "Uniform": ("lower", "upper"),
+    "Gamma": ("alpha", "beta"),
+    "InverseGamma": ("alpha", "beta"),
+    "LogNormal": ("mu", "sigma"),
+    "Weibull": ("alpha", "beta"),
+    "LKJ": ("eta",),
+}
+_POSITIVE = {"sigma", "beta", "nu", "lam", "scale", "alpha", "eta"}
+_ALIASES = {"sd": "sigma", "scale": "sigma", "loc": "mu", "mean": "mu", "rate": "lam"}
+
+
+def _check_params(dist: str, params: dict) -> None:
+    import difflib
+    import math
+
+    valid = _PARAMS[dist]
+    for key, value in params.items():
+        if key not in valid:
+            guess = _ALIASES.get(key) if _ALIASES.get(key) in valid else None
+            guess = guess or next(iter(difflib.get_close_matches(key, valid, n=1)), None)
+            hint = f" (did you mean {guess!r}?)" if guess else ""
+            raise ValueError(
+                f"Prior({dist!r}): unknown parameter {key!r}{hint}; {dist} takes "
+                f"{', '.join(map(repr, valid))}"
+            )
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"Prior({dist!r}): {key} must be a number, got {value!r}")
+        positive = key in _POSITIVE and not (dist == "Cauchy" and key == "alpha")  # a location
+        if not math.isfinite(value) or (positive and value <= 0):
+            need = "a finite number > 0" if positive else "a finite number"
+            raise ValueError(f"Prior({dist!r}): {key}={value!r} must be {need}")
+    if dist == "Uniform" and params.get("lower", 0.0) >= params.get("upper", 1.0):
+        raise ValueError(f"Prior('Uniform'): lower must be below upper, got {params!r}")
+    if dist == "Exponential" and {"lam", "scale"} <= set(params):
+        raise ValueError("Prior('Exponential'): give lam or scale, not both")
+
+
 class Prior:
     """A prior distribution: a PyMC distribution name and its parameters.
 
@@ -69,9 +116,7 @@ class Prior:
     def __init__(self, dist: str, **params: float) -> None:
         if dist not in _FAMILIES:
             raise ValueError(f"unknown prior distribution {dist!r}; choose one of {sorted(_FAMILIES)}")
-        bad = {k: v for k, v in params.items() if not isinstance(v, (int, float))}
-        if bad:
-            raise TypeError(f"prior parameters must be numbers, got {bad!r}")
+        _check_params(dist, params)
         object.__setattr__(self, "_dist", dist)
         object.__setattr__(self, "_params", tuple(sorted((k, float(v)) for k, v in params.items())))
 
@@ -165,8 +210,16 @@ class FitOptions:
                 )
         if self.nu is not None and (self.likelihood != "studentt" or not self.nu > 0):
             raise ValueError("nu= applies to likelihood='studentt' only and must be > 0")
-        if not 0.5 <= self.target_accept < 1:
-            raise ValueError(f"target_accept must be in [0.5, 1), got {self.target_accept}")
+        for name in ("correlated", "standardize"):
+            value = getattr(self, name)
+            if not isinstance(value, bool) and type(value).__name__ != "bool_":
+                raise TypeError(
+                    f"{name} must be True or False, got {value!r} ({type(value).__name__})"
+                )
+            object.__setattr__(self, name, bool(value))
+        ta = self.target_accept
+        if isinstance(ta, bool) or not isinstance(ta, (int, float)) or not 0.5 <= ta < 1:
+            raise ValueError(f"target_accept must be a number in [0.5, 1), got {ta!r}")
         priors = dict(self.priors or {})
         for key, prior in priors.items():
             if not isinstance(prior, Prior):

@@ -76,7 +76,10 @@ _EXPLAIN: dict[str, tuple[str, str]] = {
         "derive tables with df.hier.tables() instead of editing them",
     ),
     "greater_than_or_equal_to(0)": ("negative codes", "re-encode with df.hier.encode()"),
-    "numeric": ("not a numeric column", "convert it, e.g. with pd.to_numeric"),
+    "numeric": (
+        "not a column of real numbers",
+        "convert it, e.g. with pd.to_numeric (complex values: take .real or abs() explicitly)",
+    ),
     "finite": ("infinite values", "remove or replace them"),
     "greater_than_or_equal_to(1)": ("counts below 1", "derive tables with df.hier.tables()"),
     "field_uniqueness": ("duplicate codes", "derive tables with df.hier.tables()"),
@@ -138,14 +141,19 @@ def input_schema(levels: Sequence[Hashable]) -> pa.DataFrameSchema:
 
 
 def _finite(series: pd.Series) -> pd.Series | bool:
-    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+    if not _numeric(series):
         return True  # reported by the numeric check
     return pd.Series(np.isfinite(np.asarray(series, dtype=np.float64)), index=series.index) | series.isna()
 
 
 def _numeric(series: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-        series.dtype
+    """Real numbers: numeric, and neither bool nor complex (a complex column would be cast to
+    its real part with no more than numpy's warning)."""
+    dtype = series.dtype
+    return (
+        pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+        and not pd.api.types.is_complex_dtype(dtype)
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import warnings
 from functools import partial
 
@@ -39,8 +40,7 @@ def mock_sampler(monkeypatch):
     state = {"diverging": lambda size: np.zeros(size)}
 
     def sample(**kwargs):
-        stats = {"diverging": state["diverging"]}
-        return partial(mock_sample, sample_stats=stats)(**kwargs)
+        return partial(mock_sample, sample_stats=dict(state))(**kwargs)
 
     monkeypatch.setattr(pm, "sample", sample)
     return state
@@ -154,7 +154,7 @@ def test_non_numeric_and_infinite_predictors(df):
     with pytest.raises(HierValidationError) as info:
         bad.hier.fit("month", "salary", levels=LEVELS)
     msg = str(info.value)
-    assert "column 'month': not a numeric column" in msg
+    assert "column 'month': not a column of real numbers" in msg
     assert "column 'salary': infinite values: 1 rows, e.g. rows 3" in msg
 
 
@@ -178,13 +178,61 @@ def test_constant_predictor_is_refused(df):
         ({"priors": {"tau": Prior("HalfNormal", sigma=1)}}, ValueError, r"unknown prior keys \['tau'\]"),
         ({"varying": {"town": ["intercept"]}}, ValueError, r"varying= names unknown levels \['town'\]"),
         ({"varying": {"state": ["age"]}}, ValueError, r"varying\['state'\] names unknown coefficients \['age'\]; choose from \['intercept', 'month'\]"),
-        ({"draws": 0}, ValueError, "draws must be a positive integer"),
+        ({"draws": 0}, ValueError, r"draws=0 is out of range: choose 1 <= draws <= 1,000,000"),
         ({"likelihood": "poisson"}, ValueError, "likelihood='poisson' is not one of"),
+        # settings are checked before any work; a bool is not a count
+        ({"draws": True}, TypeError, r"draws must be an integer, got True \(bool\)"),
+        ({"chains": 2.0}, TypeError, r"chains must be an integer, got 2.0 \(float\)"),
+        ({"chains": 65}, ValueError, r"chains=65 is out of range: choose 1 <= chains <= 64"),
+        ({"tune": 0}, ValueError, r"tune=0 is out of range: choose 50 <= tune .*NUTS needs warm-up"),
+        ({"draws": 10**7}, ValueError, r"draws=10000000 is out of range"),
+        ({"random_seed": -1}, ValueError, r"random_seed must be None or a non-negative integer, got -1"),
+        ({"progressbar": "no"}, TypeError, r"progressbar must be True or False, got 'no' \(str\)"),
+        # values that used to be taken silently
+        ({"correlated": "no"}, TypeError, r"correlated must be True or False, got 'no' \(str\)"),
+        ({"standardize": "False"}, TypeError, r"standardize must be True or False, got 'False'"),
+        ({"priors": {"sd": Prior("HalfNormal", sigma=1)}, "target_accept": "high"}, ValueError,
+         r"target_accept must be a number in \[0.5, 1\), got 'high'"),
     ],
 )
 def test_bad_arguments(df, kwargs, exc, match, mock_sampler):
     with pytest.raises(exc, match=match):
         quiet_fit(df, "month", "salary", levels=LEVELS, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: Prior("HalfNormal", sd=1), r"Prior\('HalfNormal'\): unknown parameter 'sd' \(did you mean 'sigma'\?\); HalfNormal takes 'sigma'"),
+        (lambda: Prior("Normal", mu=0, sigma=-2), r"Prior\('Normal'\): sigma=-2 must be a finite number > 0"),
+        (lambda: Prior("Uniform", lower=5, upper=1), r"lower must be below upper"),
+        (lambda: Prior("Gamma", alpha=2, beta=float("nan")), r"beta=nan must be a finite number > 0"),
+    ],
+)
+def test_priors_with_parameters_pymc_would_ignore_or_reject_are_refused(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_silent_wrong_answers_are_refused(df):
+    """Each of these used to be fitted without a word."""
+    with pytest.raises(ValueError, match=r"y='salary' is also a predictor in x=\['month', 'salary'\]"):
+        df.hier.fit(["month", "salary"], "salary", levels=LEVELS)
+    with pytest.raises(ValueError, match=r"x lists 'month' more than once"):
+        df.hier.fit(["month", "month"], "salary", levels=LEVELS)
+    with pytest.raises(HierValidationError, match=r"column 'month': not a column of real numbers"):
+        df.assign(month=df["month"] + 1j).hier.fit("month", "salary", levels=LEVELS)
+
+
+def test_data_at_the_float64_limits(df, mock_sampler):
+    """A response around 1e200 overflowed the sd and crashed the sampler; it is standardised
+    exactly, and where sums of squares would overflow (no standardising) the column is named."""
+    huge = df.assign(salary=df["salary"] * 1e196)
+    fit = quiet_fit(huge, "month", "salary", levels=LEVELS)
+    assert fit.scaling.y_sd == pytest.approx(df["salary"].std(ddof=0) * 1e196)
+    assert np.isfinite(fit.idata["posterior"]["b_county"].values).all()
+    with pytest.raises(ValueError, match=r"columns \['salary'\] cannot be summed in float64"):
+        quiet_fit(huge, "month", "salary", levels=LEVELS, standardize=False)
 
 
 @pytest.mark.parametrize("sampler", ["numpyro", "blackjax"])
@@ -209,6 +257,39 @@ def test_divergence_warning_names_the_level(df, mock_sampler):
             warnings.simplefilter("ignore", ConvergenceWarning)
             fit = df.hier.fit("month", "salary", levels=LEVELS, draws=20, chains=2, sampler="pymc", progressbar=False)
     assert fit.diagnostics.divergences == 5 and not fit.diagnostics.ok
+
+
+def test_a_stuck_chain_gets_its_own_warning(df, mock_sampler):
+    """A chain whose step size collapsed (seen: 3.5e-12, 1,023 gradient steps per draw) is named
+    with the parameter it sits on, however good the other diagnostics look."""
+    mock_sampler["step_size"] = lambda size: np.where(np.arange(size[0])[:, None] == 1, 3e-12, 0.45) + np.zeros(size)
+    mock_sampler["reached_max_treedepth"] = lambda size: np.arange(size[0])[:, None] == 1 + np.zeros(size)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        fit = df.hier.fit("month", "salary", levels=LEVELS, draws=20, chains=2, sampler="pymc", progressbar=False)
+    stuck = [str(w.message) for w in seen if w.category is pandas_hier.StuckChainWarning]
+    assert len(stuck) == 1, [w.category for w in seen]
+    assert re.search(r"chain 1 of 2 is stuck: its step size is 3e-12 \(median of the chains 0.23\) "
+                     r"and 100% of its draws hit the maximum tree depth; it sits at \w+", stuck[0]), stuck[0]
+    assert "Fit again with another random_seed" in stuck[0]
+    assert fit.diagnostics.stuck_chains == (1,) and not fit.diagnostics.ok
+    assert "stuck chains [1]" in repr(fit)
+
+
+@pytest.mark.parametrize("call", ["accessor", "function"])
+def test_warnings_point_at_the_callers_line(df, mock_sampler, call):
+    """However deep in the library a warning arises, it names the user's own line."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        if call == "accessor":
+            df.assign(salary=df["salary"].where(df.index != 3)).hier.fit(
+                "month", "salary", levels=LEVELS, draws=20, chains=2, sampler="pymc",
+                progressbar=False, dropna=True)  # fmt: skip
+        else:
+            pandas_hier.fit(df, "month", "salary", levels=LEVELS, draws=20, chains=2,
+                            sampler="pymc", progressbar=False)  # fmt: skip
+    ours = [w for w in seen if issubclass(w.category, (pandas_hier.HierSamplingWarning, DroppedRowsWarning))]
+    assert ours and {w.filename for w in ours} == {__file__}, [(w.category, w.filename) for w in ours]
 
 
 def test_convergence_warning_on_bad_chains(df, mock_sampler):

@@ -127,7 +127,7 @@ def test_predict_reports_every_schema_problem_at_once(fit):
         fit.predict(bad)
     msg = str(info.value)
     assert "column 'county': column is not in the frame" in msg
-    assert "column 'month': not a numeric column" in msg
+    assert "column 'month': not a column of real numbers" in msg
     assert "column 'degree': labels are not of the kind seen in training (string)" in msg
     assert set(info.value.columns) == {"county", "month", "degree"}
 

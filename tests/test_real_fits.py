@@ -15,19 +15,47 @@ from pandas_hier.datasets import simulate_salary
 LEVELS = ["degree", "state", "county"]
 
 
-def test_demo_main_job_runs_and_writes_a_plot(tmp_path):
-    """The README's main job, with fewer draws: fits, prints summary and county table, plots."""
+def test_demo_main_job_runs_clean_and_writes_a_plot(tmp_path):
+    """The README's main job exactly as a newcomer runs it (seed 2026, 4 chains, 1000 + 1000):
+    once a chain got stuck with this seed and nothing caught it. It must fit cleanly, print no
+    warning, fit a 100-column terminal, and write the plot."""
     out = subprocess.run(
-        [sys.executable, "-m", "pandas_hier.demo", "--out", str(tmp_path), "--draws", "200",
-         "--tune", "300", "--chains", "2", "--no-progress"],
+        [sys.executable, "-W", "always", "-m", "pandas_hier.demo", "--out", str(tmp_path),
+         "--no-progress"],
         capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
-    assert "Global coefficients (original scale):" in out.stdout
-    assert "County table (total coefficients, 94% HDI):" in out.stdout
+    text = out.stdout + out.stderr
+    assert "warning" not in text.lower(), text[-3000:]
+    assert "Global coefficients (original scale, 94% HDI):" in out.stdout
+    assert "County table (first and last 5 of 100 counties)" in out.stdout
     assert "degree (2) > state (10) > county (100); 2000 rows" in out.stdout
+    assert "0 divergences" in out.stdout and "; ok>" in out.stdout
+    assert max(map(len, out.stdout.splitlines())) <= 100
     png = tmp_path / "demo.png"
     assert png.exists() and png.stat().st_size > 20_000
+
+
+def test_two_fits_of_one_shape_with_other_names_in_one_session():
+    """Same shapes, other level names (then integer level names, then another predictor name):
+    the compiled model names its outputs after them, so each needs its own (this crashed after
+    sampling with a shape mismatch)."""
+    df = simulate_salary(n_states=2, n_counties=3, n_months=8, seed=3)
+    kwargs = dict(draws=100, tune=100, chains=2, random_seed=1, progressbar=False)
+    renamed = df.rename(columns={"degree": "edu", "state": "region", "county": "district"})
+    numbered = df.rename(columns={"degree": 0, "state": 1, "county": 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pandas_hier.HierSamplingWarning)  # few draws on purpose
+        first = df.hier.fit("month", "salary", levels=LEVELS, **kwargs)
+        second = renamed.hier.fit("month", "salary", levels=["edu", "region", "district"], **kwargs)
+        third = numbered.hier.fit("month", "salary", levels=[0, 1, 2], **kwargs)
+        fourth = df.rename(columns={"month": "t"}).hier.fit("t", "salary", levels=LEVELS, **kwargs)
+    assert first.coef("county").shape == second.coef("district").shape == third.coef(2).shape
+    assert second.idata["posterior"]["b_district"].dims[2:] == ("district", "coef")
+    assert third.idata["posterior"]["b_2"].dims[2:] == ("2", "coef")
+    assert list(fourth.idata["posterior"]["coef"].values) == ["intercept", "t"]
+    for fit in (first, second, third, fourth):
+        assert np.isfinite(fit.idata["posterior"]["sigma"].values).all()
 
 
 def _fit(df, **kwargs):
