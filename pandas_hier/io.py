@@ -6,6 +6,11 @@ and ``idata.zarr/`` (the ArviZ DataTree: posterior, model-scale draws, sample st
 It holds no training rows. Saving writes a temporary file beside the target and renames it over
 the target, so a crash never leaves a half-written file in place of a good one.
 
+Every label loads back with its type and its column's dtype (tuples, numpy scalars, category
+and string dtypes included; see :mod:`pandas_hier._labels_json`); labels that cannot are refused
+when saving, before anything is written. Loading checks that every array the spec implies is
+present, has the implied shape and holds finite values (:func:`expected_arrays`).
+
 Examples
 --------
 >>> fit.save("salary.hier")  # doctest: +SKIP
@@ -18,6 +23,7 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +31,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from pandas_hier._labels_json import (
+    LabelError,
+    decode_value,
+    encode_value,
+    table_from_json,
+    table_to_json,
+)
 from pandas_hier.errors import HierError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,34 +75,108 @@ def _versions() -> dict:
     return out
 
 
-def _table_to_json(table: pd.DataFrame) -> dict:
-    cols = {}
-    for name, col in table.items():
-        entry: dict = {"dtype": str(col.dtype)}
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            entry["categories"] = col.cat.categories.tolist()
-            entry["ordered"] = bool(col.cat.ordered)
-        values = col.astype(object).tolist()
-        entry["values"] = [v.item() if isinstance(v, np.generic) else v for v in values]
-        cols[str(name)] = entry
-    return {"index_name": table.index.name, "columns": cols, "order": [str(c) for c in table.columns]}
+#: Groups of the DataTree whose float arrays must all be finite (``sample_stats`` may hold NaN
+#: by design, e.g. PyMC's eigenvalue statistics).
+FINITE_GROUPS = ("posterior", "model_scale", "pooling")
 
 
-def _table_from_json(record: dict, level_names: dict) -> pd.DataFrame:
-    data = {}
-    for name in record["order"]:
-        entry = record["columns"][name]
-        key = level_names.get(name, name)
-        if entry["dtype"] == "category":
-            dtype = pd.CategoricalDtype(entry["categories"], ordered=entry["ordered"])
-            data[key] = pd.Series(pd.Categorical(entry["values"], dtype=dtype))
-        elif entry["dtype"] == "object":
-            data[key] = pd.Series(entry["values"], dtype=object)
+def expected_arrays(spec: Mapping, tables: Mapping[str, pd.DataFrame]) -> list[tuple]:
+    """Every array a saved fit must hold, as ``(group, variable, shape, dims)``.
+
+    The one list of what ``fitting._assemble`` writes and prediction reads: in ``posterior``
+    (original scale) ``b_global``, ``b_<level>``, ``sd_<level>`` for a level with varying
+    coefficients, ``corr_<level>`` with ``correlated=True`` (two or more varying), ``sigma``,
+    and ``nu`` for Student-t without a fixed ``nu``; the same scales in ``model_scale``
+    (``chol_<level>`` instead of ``corr_<level>``); ``pooling_<level>`` in ``pooling``. Shapes
+    follow from the spec (chains, draws, predictors, options) and the lookup tables (groups).
+
+    Parameters
+    ----------
+    spec : mapping
+        The contents of ``spec.json``.
+    tables : mapping of str -> pandas.DataFrame
+        Lookup table per level (keyed by the level's name as a string).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spec = {"levels": ["state", "county"], "x": ["month"],
+    ...         "diagnostics": {"chains": 2, "draws": 100},
+    ...         "options": {"likelihood": "normal", "sd_per": "parent", "correlated": False,
+    ...                     "varying": {"county": ["intercept"]}}}
+    >>> tables = {"state": pd.DataFrame(index=range(3)), "county": pd.DataFrame(index=range(7))}
+    >>> for group, name, shape, dims in expected_arrays(spec, tables):
+    ...     print(f"{group}/{name}", shape, dims)
+    posterior/b_global (2, 100, 2) chain, draw, coef
+    posterior/b_state (2, 100, 3, 2) chain, draw, state, coef
+    pooling/pooling_state (3, 2) state, coef_state
+    posterior/sd_state (2, 100, 2) chain, draw, coef_state
+    model_scale/sd_state (2, 100, 2) chain, draw, coef_state
+    posterior/b_county (2, 100, 7, 2) chain, draw, county, coef
+    pooling/pooling_county (7, 1) county, coef_county
+    posterior/sd_county (2, 100, 3, 1) chain, draw, state, coef_county
+    model_scale/sd_county (2, 100, 3, 1) chain, draw, state, coef_county
+    posterior/sigma (2, 100) chain, draw
+    model_scale/sigma (2, 100) chain, draw
+    """
+    opts = spec["options"]
+    C, D = spec["diagnostics"]["chains"], spec["diagnostics"]["draws"]
+    coefs = ["intercept", *(str(decode_value(c)) for c in spec["x"])]
+    d = len(coefs)
+    varying = opts.get("varying") or {}
+    levels = [str(decode_value(lv)) for lv in spec["levels"]]
+    scales = ("posterior", "model_scale")
+    out: list[tuple] = [("posterior", "b_global", (C, D, d), "chain, draw, coef")]
+    for depth, lv in enumerate(levels):
+        n = len(tables[lv])
+        k = sum(c in varying[lv] for c in coefs) if lv in varying else d
+        out.append(("posterior", f"b_{lv}", (C, D, n, d), f"chain, draw, {lv}, coef"))
+        out.append(("pooling", f"pooling_{lv}", (n, k), f"{lv}, coef_{lv}"))
+        if not k:
+            continue
+        if opts.get("correlated") and k >= 2:
+            mat = ((C, D, k, k), f"chain, draw, coef_{lv}, coef_{lv}_")
+            out += [("posterior", f"corr_{lv}", *mat), ("model_scale", f"chol_{lv}", *mat)]
+        if opts.get("sd_per") == "parent" and depth:
+            parent = levels[depth - 1]
+            sd = ((C, D, len(tables[parent]), k), f"chain, draw, {parent}, coef_{lv}")
         else:
-            data[key] = pd.Series(entry["values"]).astype(entry["dtype"])
-    frame = pd.DataFrame(data)
-    frame.index = pd.RangeIndex(len(frame), name=record["index_name"])
-    return frame
+            sd = ((C, D, k), f"chain, draw, coef_{lv}")
+        out += [(g, f"sd_{lv}", *sd) for g in scales]
+    free_nu = opts.get("likelihood") == "studentt" and opts.get("nu") is None
+    scalars = ["sigma", "nu"] if free_nu else ["sigma"]
+    out += [(g, name, (C, D), "chain, draw") for name in scalars for g in scales]
+    return out
+
+
+def _check_arrays(path: Path, tree, expected: list[tuple]) -> None:
+    """Raise :class:`HierFileError` for the first missing, mis-shaped or non-finite array."""
+    redo = "the file is incomplete or was altered after saving; save the fit again or refit"
+    groups = dict.fromkeys([g for g, *_ in expected] + list(FINITE_GROUPS))
+    for group in groups:
+        if group not in tree.children:
+            raise HierFileError(f"{path}: the group idata.zarr/{group} is missing ({redo})")
+    for group, name, shape, dims in expected:
+        if name not in tree[group].data_vars:
+            raise HierFileError(f"{path}: idata.zarr/{group}/{name} is missing ({redo})")
+        got = tree[group][name].shape
+        if got != shape:
+            raise HierFileError(
+                f"{path}: idata.zarr/{group}/{name} has shape {got}, but the spec and lookup "
+                f"tables imply {shape} ({dims}) ({redo})"
+            )
+    for group in FINITE_GROUPS:
+        for name, var in tree[group].data_vars.items():
+            values = np.asarray(var.values)
+            if values.dtype.kind not in "fc":
+                continue
+            bad = ~np.isfinite(values)
+            if bad.any():
+                at = dict(zip(var.dims, map(int, np.argwhere(bad)[0]), strict=True))
+                raise HierFileError(
+                    f"{path}: idata.zarr/{group}/{name} holds {int(bad.sum())} non-finite "
+                    f"value(s) (NaN or infinite), the first at {at} ({redo})"
+                )
 
 
 def save(fit: HierFit, path: str | os.PathLike) -> Path:
@@ -109,7 +196,11 @@ def save(fit: HierFit, path: str | os.PathLike) -> Path:
     Raises
     ------
     HierFileError
-        If a lookup table holds labels that JSON cannot represent (e.g. timestamps).
+        Before anything is written, if a level column holds labels that would not load back
+        as themselves (e.g. timestamps, decimals, enums); the message names the column, a
+        label and its type. Supported labels: str, int, float, bool, None, bytes, numpy
+        scalars, tuples and frozensets of these, in object, numeric, bool, string (``"str"``,
+        ``"string"``) or category columns.
 
     Examples
     --------
@@ -117,13 +208,25 @@ def save(fit: HierFit, path: str | os.PathLike) -> Path:
     >>> pandas_hier.load(path).predict(new_df)  # doctest: +SKIP
     """
     path = Path(path)
+    try:  # refuse before anything is written
+        tables = {str(lv): table_to_json(fit._tables[lv], fit.levels) for lv in fit.levels}
+    except LabelError as err:
+        raise HierFileError(f"cannot save to {path}: {err}") from None
+    try:  # names are stored as labels are, so that a tuple name loads back as a tuple
+        names = [encode_value(c) for c in (*fit.levels, *fit.x, fit.y)]
+    except LabelError as err:
+        raise HierFileError(
+            f"cannot save to {path}: the column name {err.args[0]!r} of type "
+            f"{type(err.args[0]).__name__} cannot be stored; rename the column, e.g. to a str"
+        ) from None
+    k = len(fit.levels)
     spec = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "levels": list(fit.levels),
+        "levels": names[:k],
         "suffix": fit.hierarchy.suffix,
-        "x": list(fit.x),
-        "y": fit.y,
+        "x": names[k:-1],
+        "y": names[-1],
         "options": fit.options.to_dict(),
         "scaling": {
             "x_mean": list(fit.scaling.x_mean), "x_sd": list(fit.scaling.x_sd),
@@ -134,13 +237,15 @@ def save(fit: HierFit, path: str | os.PathLike) -> Path:
         "sampler": fit.sampler,
         "timings": dict(fit.timings),
         "n_rows": fit.n_rows,
-        "tables": {str(lv): _table_to_json(fit._tables[lv]) for lv in fit.levels},
+        "tables": tables,
         "versions": _versions(),
     }
     try:
         spec_text = json.dumps(spec, indent=1, allow_nan=True)
     except TypeError as err:
-        raise HierFileError(f"cannot save to {path}: {err} (labels must be JSON-representable)") from None
+        raise HierFileError(
+            f"cannot save to {path}: {err} (the settings must be JSON-representable)"
+        ) from None
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".hier-", dir=path.parent) as work:
         store = Path(work) / "idata.zarr"
@@ -178,7 +283,10 @@ def load(path: str | os.PathLike) -> HierFit:
     ------
     HierFileError
         If the file does not exist, is not a zip archive (foreign or truncated), lacks the
-        spec or the draws, or was written by a newer format version.
+        spec or the draws, or was written by a newer format version; or if an array the spec
+        implies (see :func:`expected_arrays`) is missing or mis-shaped, or a float array of
+        the posterior, model-scale or pooling group holds NaN or infinite values. The message
+        names the file, the ``group/variable`` and the problem.
 
     Examples
     --------
@@ -227,22 +335,34 @@ def load(path: str | os.PathLike) -> HierFit:
     for node in tree.subtree:
         for var in node.dataset.data_vars.values():
             var.values.flags.writeable = False
-    levels = tuple(spec["levels"])
-    names = {str(lv): lv for lv in levels}
+    try:
+        levels = tuple(decode_value(lv) for lv in spec["levels"])
+        names = {str(lv): lv for lv in levels}
+        tables = {k: table_from_json(v, names) for k, v in spec["tables"].items()}
+        absent = [k for k in names if k not in tables]
+        if absent:
+            raise KeyError(f"no lookup table for levels {absent!r}")
+        expected = expected_arrays(spec, tables)
+    except (KeyError, ValueError, TypeError) as err:
+        raise HierFileError(f"{path}: damaged spec.json ({type(err).__name__}: {err})") from None
+    _check_arrays(path, tree, expected)
     opts = dict(spec["options"])
     opts["priors"] = {k: Prior.from_dict(v) for k, v in opts["priors"].items()}
     if opts.get("varying") is not None:
         opts["varying"] = {names.get(k, k): tuple(v) for k, v in opts["varying"].items()}
     sc = spec["scaling"]
+    diagnostics = {  # JSON wrote the tuple fields as lists
+        k: tuple(v) if isinstance(v, list) else v for k, v in spec["diagnostics"].items()
+    }
     return HierFit(
         idata=tree,
         hierarchy=Hierarchy(levels, spec["suffix"]),
-        x=tuple(spec["x"]),
-        y=spec["y"],
+        x=tuple(decode_value(c) for c in spec["x"]),
+        y=decode_value(spec["y"]),
         options=FitOptions(**opts),
-        tables={names[k]: _table_from_json(v, names) for k, v in spec["tables"].items()},
+        tables={names[k]: tables[k] for k in names},
         scaling=Scaling(tuple(sc["x_mean"]), tuple(sc["x_sd"]), sc["y_mean"], sc["y_sd"]),
-        diagnostics=Diagnostics(**spec["diagnostics"]),
+        diagnostics=Diagnostics(**diagnostics),
         parameterization=dict(zip(levels, spec["parameterization"], strict=True)),
         sampler=spec["sampler"],
         timings=spec["timings"],
