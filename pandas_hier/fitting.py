@@ -596,7 +596,7 @@ def fit(
 
 def _draws(ds: xr.Dataset, name: str) -> np.ndarray:
     da = ds[name]
-    return da.to_numpy().reshape((-1, *da.shape[2:]))
+    return da.to_numpy().reshape((da.shape[0] * da.shape[1], *da.shape[2:]))  # shape[2:] may hold 0
 
 
 def _assemble(trace, data, built, scaling, extra_coords, rng):

@@ -305,6 +305,7 @@ def test_convergence_warning_on_bad_chains(df, mock_sampler):
         {"parameterization": "centered", "sd_per": "parent", "likelihood": "cauchy"},
         {"correlated": True},
         {"varying": {"state": ["intercept"]}},
+        {"varying": {"county": []}},  # nothing varies at a level: used to crash after sampling
         {"standardize": False},
     ],
 )
@@ -314,7 +315,9 @@ def test_option_variants_give_the_same_labelled_output(df, mock_sampler, options
     assert post["b_county"].shape[2:] == (12, 2) and np.isfinite(post["b_county"].values).all()
     if options.get("sd_per") == "parent":
         assert post["sd_county"].dims == ("chain", "draw", "state", "coef_county")
-    if "varying" in options:
+    if options.get("varying") == {"county": []}:
+        np.testing.assert_array_equal(post["b_county"].values, post["b_state"].values[:, :, fit.tables["county"]["state_idx"]])
+    elif "varying" in options:
         assert list(post["coef_state"].values) == ["intercept"]
         # the slope does not vary at the state level: each state has its degree's slope
         b_state, b_degree = post["b_state"].values, post["b_degree"].values
