@@ -12,6 +12,8 @@ Examples
 >>> import numpy as np
 >>> stuck_chains(np.array([0.45, 0.47, 3e-12, 0.46]), np.array([0.0, 0.0, 1.0, 0.0]))
 (2,)
+>>> stuck_chains(np.array([0.004, 0.004]), np.array([0.99, 0.98]))  # all deep: none singled out
+()
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pandas_hier.errors import ConvergenceWarning, DivergenceWarning, StuckChainWarning, warn
+from pandas_hier.errors import (
+    ConvergenceWarning,
+    DivergenceWarning,
+    StuckChainWarning,
+    TreeDepthWarning,
+    warn,
+)
 
 __all__ = ["Diagnostics", "diagnose", "no_diagnostics", "stuck_chains", "warn_if_unhealthy"]
 
@@ -30,10 +38,14 @@ RHAT_MAX = 1.01
 ESS_PER_CHAIN = 100
 #: A chain is stuck when its step size is below this fraction of the chains' median, or below
 #: the absolute floor (on the standardised model scale steps are of order 0.1 to 1), or when
-#: more than this share of its draws hit the maximum tree depth.
+#: more than this share of its draws hit the maximum tree depth while the typical chain's did
+#: not. When most chains hit it, no chain is singled out: the whole fit gets a
+#: TreeDepthWarning instead.
 STEP_RATIO = 1e-3
 STEP_FLOOR = 1e-8
 MAXDEPTH_SHARE = 0.5
+#: Maximum tree depth of nutpie's and PyMC's NUTS (their default; pandas-hier does not change it).
+MAX_TREE_DEPTH = 10
 
 
 @dataclass(frozen=True)
@@ -122,9 +134,9 @@ def stuck_chains(step_size: np.ndarray, maxdepth_share: np.ndarray) -> tuple[int
         The stuck chains, in order.
     """
     step_size = np.asarray(step_size, float)
-    typical = float(np.median(step_size))
-    small = (step_size < STEP_RATIO * typical) | (step_size < STEP_FLOOR)
-    deep = np.asarray(maxdepth_share, float) > MAXDEPTH_SHARE
+    share = np.asarray(maxdepth_share, float)
+    small = (step_size < STEP_RATIO * np.median(step_size)) | (step_size < STEP_FLOOR)
+    deep = (share > MAXDEPTH_SHARE) & (np.median(share) <= MAXDEPTH_SHARE)
     return tuple(int(c) for c in np.flatnonzero(small | deep))
 
 
@@ -134,13 +146,16 @@ def _chain_stats(stats, chains: int, draws: int) -> tuple[np.ndarray, np.ndarray
     share = np.zeros(chains)
     if stats is None:
         return step, share
-    if "step_size" in stats:
+    if "step_size" in stats:  # nutpie jitters the adapted step size: take each chain's median
         step = np.median(stats["step_size"].to_numpy().reshape(chains, -1), axis=1)
+    at_max = np.zeros((chains, draws), bool)
     for name in ("maxdepth_reached", "reached_max_treedepth"):
         if name in stats:
-            share = stats[name].to_numpy().reshape(chains, -1).astype(float).mean(axis=1)
-            break
-    return step, share
+            at_max |= stats[name].to_numpy().reshape(chains, -1).astype(bool)
+    for name in ("depth", "tree_depth"):  # nutpie does not always set its flag at full depth
+        if name in stats:
+            at_max |= stats[name].to_numpy().reshape(chains, -1) >= MAX_TREE_DEPTH
+    return step, at_max.mean(axis=1)
 
 
 def _farthest(post, chain: int) -> str:
@@ -179,7 +194,9 @@ def diagnose(idata, levels: Sequence[str]) -> Diagnostics:
     import arviz as az
 
     model = idata["model_scale"].to_dataset()
-    names = [v for v in model.data_vars if not v.startswith(("lkj_", "corr_", "chol_"))]
+    # corr_ and chol_ are functions of the sampled sd_ and lkj_ (whose constant entries have no
+    # r_hat and are skipped below)
+    names = [v for v in model.data_vars if not v.startswith(("corr_", "chol_"))]
     post = model[names]
     chains, draws = int(post.sizes["chain"]), int(post.sizes["draw"])
     stats = idata["sample_stats"].to_dataset() if "sample_stats" in idata.children else None
@@ -266,6 +283,15 @@ def warn_if_unhealthy(diag: Diagnostics) -> None:
             "random_seed; if chains keep getting stuck, the posterior has a region the sampler "
             "cannot adapt to: please report it with the data shape and options.",
             StuckChainWarning,
+        )
+    if diag.maxdepth_share and np.median(diag.maxdepth_share) > MAXDEPTH_SHARE:
+        warn(
+            f"the chains hit the maximum tree depth ({2**MAX_TREE_DEPTH - 1} gradient steps) in "
+            f"{100 * np.median(diag.maxdepth_share):.0f}% of draws (median over chains): the "
+            "posterior is badly scaled for NUTS, so sampling is slow and may not have explored "
+            "it. The default parameterization='auto' avoids this for a Gaussian likelihood; "
+            "otherwise try 'centered' where groups have many rows.",
+            TreeDepthWarning,
         )
     if diag.divergences:
         where = f", concentrated at level {diag.divergence_level!r}" if diag.divergence_level else ""

@@ -30,6 +30,7 @@ __all__ = [
     "HierSamplingWarning",
     "SamplerNotInstalledError",
     "StuckChainWarning",
+    "TreeDepthWarning",
     "HierError",
     "HierValidationError",
     "LevelsNotRecordedError",
@@ -127,6 +128,11 @@ class StuckChainWarning(HierSamplingWarning):
     include the stuck chain, so its r_hat is large too; ``fit.diagnostics.stuck_chains`` lists
     the chains.
     """
+
+
+class TreeDepthWarning(HierSamplingWarning):
+    """Most draws of the chains hit NUTS's maximum tree depth: sampling was slow and may not have
+    explored the posterior; the message says what to try."""
 
 
 class SamplerNotInstalledError(HierError, ImportError):

@@ -130,6 +130,21 @@ def _rv(name: str, prior: Prior, default: bool, scale, **kwargs):
     return getattr(pm, prior.dist)(name, **_params(prior, default, scale), **kwargs)
 
 
+def _sd_rv(name: str, prior: Prior, default: bool, scale, **kwargs):
+    """An sd of group offsets, sampled as ``u = log(exp(sd) - 1)`` (``sd = softplus(u)``)
+    where its prior lives on ``(0, inf)``; a bounded prior (``Uniform``) keeps its interval.
+
+    Like ``log``, softplus is ``exp(u)`` for small sds; for large ones it is ``u`` itself, so a
+    weakly identified sd whose posterior is close to its HalfNormal prior has a Gaussian upper
+    tail in ``u`` instead of the double-exponential wall ``-exp(2u)/2`` of the log transform.
+    That wall, next to the sd's long flat lower tail, gave divergences in every data-rich fit
+    (a two-group top level beside precisely known lower levels): no single step size suits both.
+    """
+    if prior.dist != "Uniform":
+        kwargs["default_transform"] = pm.distributions.transforms.log_exp_m1
+    return _rv(name, prior, default, scale, **kwargs)
+
+
 def _dist(prior: Prior, default: bool, scale, **kwargs):
     return getattr(pm, prior.dist).dist(**_params(prior, default, scale), **kwargs)
 
@@ -163,29 +178,24 @@ def _build_sds(data: ModelData, opts: FitOptions, varying: np.ndarray) -> list:
         scale = data.coef_scale[v]
         if opts.correlated and len(v) >= 2:
             eta = opts.prior("corr")[0].params.get("eta", 2.0)
-            chol, _, _ = pm.LKJCholeskyCov(
-                var_name("lkj", level),
-                eta=eta,
-                n=len(v),
-                sd_dist=_dist(prior, default, scale, shape=len(v)),
-                compute_corr=True,
-                store_in_trace=False,
-            )
+            # sds and the correlation's Cholesky factor apart (the LKJCholeskyCov model, cov =
+            # diag(sd) C diag(sd) with C ~ LKJ(eta), parameterised as Stan does): sampling the
+            # covariance's Cholesky entries directly couples the off-diagonal entries to the
+            # sds in a funnel, which mixed badly when an sd was weakly identified (ESS 40).
+            sd = _sd_rv(var_name("sd", level), prior, default, scale, dims=(dim,))
+            corr_chol = pm.LKJCorr(var_name("lkj", level), n=len(v), eta=eta)
+            chol = sd[:, None] * corr_chol
             pm.Deterministic(var_name("chol", level), chol, dims=(dim, f"{dim}_"))
             pm.Deterministic(
-                var_name("sd", level), pt.sqrt(pt.sum(chol**2, axis=1)), dims=(dim,)
-            )
-            corr = chol / pt.sqrt(pt.sum(chol**2, axis=1))[:, None]
-            pm.Deterministic(
-                var_name("corr", level), corr @ corr.T, dims=(dim, f"{dim}_")
+                var_name("corr", level), corr_chol @ corr_chol.T, dims=(dim, f"{dim}_")
             )
             out.append(("chol", chol))
         elif opts.sd_per == "parent" and depth > 0:
             parent_dim = data.levels[depth - 1]
-            sd = _rv(var_name("sd", level), prior, default, scale, dims=(parent_dim, dim))
+            sd = _sd_rv(var_name("sd", level), prior, default, scale, dims=(parent_dim, dim))
             out.append(("diag", sd[data.parents[depth]]))
         else:
-            sd = _rv(var_name("sd", level), prior, default, scale, dims=(dim,))
+            sd = _sd_rv(var_name("sd", level), prior, default, scale, dims=(dim,))
             out.append(("diag", sd))
     return out
 

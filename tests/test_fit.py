@@ -276,6 +276,20 @@ def test_a_stuck_chain_gets_its_own_warning(df, mock_sampler):
     assert "stuck chains [1]" in repr(fit)
 
 
+def test_every_chain_at_max_tree_depth_is_a_tree_depth_warning_not_a_stuck_chain(df, mock_sampler):
+    """nutpie leaves its max-depth flag unset on most full-depth draws: depth itself counts."""
+    mock_sampler["step_size"] = lambda size: np.full(size, 0.004)
+    mock_sampler["tree_depth"] = lambda size: np.full(size, 10)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        fit = df.hier.fit("month", "salary", levels=LEVELS, draws=20, chains=2, sampler="pymc", progressbar=False)
+    kinds = {w.category for w in seen}
+    assert pandas_hier.TreeDepthWarning in kinds and pandas_hier.StuckChainWarning not in kinds
+    msg = next(str(w.message) for w in seen if w.category is pandas_hier.TreeDepthWarning)
+    assert "maximum tree depth (1023 gradient steps) in 100% of draws" in msg
+    assert fit.diagnostics.stuck_chains == () and fit.diagnostics.maxdepth_share == (1.0, 1.0)
+
+
 @pytest.mark.parametrize("call", ["accessor", "function"])
 def test_warnings_point_at_the_callers_line(df, mock_sampler, call):
     """However deep in the library a warning arises, it names the user's own line."""

@@ -280,10 +280,11 @@ def test_marginal_logp_is_never_nan_or_garbage_in_extreme_corners():
     sane = fn(*[np.zeros_like(model.initial_point()[v.name]) for v in model.value_vars])[0]
     refused = 0
     for _ in range(400):
-        point = [
-            rng.uniform(-400, 60) if v.name.startswith("sigma") else rng.uniform(-50, 60, 2)
+        point = [  # sigma on the log scale; sds (softplus) from about -1e20 to 1e20
+            rng.uniform(-400, 60) if v.name.startswith("sigma")
+            else rng.choice([-1.0, 1.0], 2) * 10 ** rng.uniform(-1, 20, 2)
             for v in model.value_vars
-        ]
+        ]  # fmt: skip
         out = fn(*[np.asarray(p, float) for p in point])
         assert not np.isnan(out[0]) and out[0] < sane + 1e3, (point, out[0])
         if np.isfinite(out[0]):
