@@ -82,7 +82,7 @@ def run_ours(df) -> dict:
     import pymc  # noqa: F401
 
     import pandas_hier
-    import pandas_hier.model  # noqa: F401
+    import pandas_hier.backend.model  # noqa: F401
 
     t0 = time.perf_counter()
     with warnings.catch_warnings():

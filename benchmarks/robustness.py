@@ -237,7 +237,7 @@ CASES = {c.name: c for c in [
          "mlmRev egsingle, math ~ year, schoolid (60) > childid (1,721)"),
     Case("centered", embedded, "month", "salary", SALARY_LEVELS, 5,
          "embedded data, parameterization='centered'", {"parameterization": "centered"}, False),
-    Case("noncentered", embedded, "month", "salary", SALARY_LEVELS, 5,
+    Case("noncentered", embedded, "month", "salary", SALARY_LEVELS, 3,
          "embedded data, parameterization='noncentered'", {"parameterization": "noncentered"},
          False),
     Case("studentt", embedded, "month", "salary", SALARY_LEVELS, 5,

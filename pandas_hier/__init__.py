@@ -16,22 +16,22 @@ Examples
 from pandas_hier import accessor as _accessor  # noqa: F401  (registers df.hier)
 from pandas_hier import datasets
 from pandas_hier.encoding import Hierarchy, decode, encode, hierarchy_of, tables, validate
-from pandas_hier.fitting import HierFit, fit
-from pandas_hier.io import HierFileError, load
-from pandas_hier.options import Prior
 from pandas_hier.errors import (
     ConvergenceWarning,
     DivergenceWarning,
     DroppedRowsWarning,
-    HierSamplingWarning,
-    SamplerNotInstalledError,
-    StuckChainWarning,
-    TreeDepthWarning,
     HierError,
+    HierSamplingWarning,
     HierValidationError,
     LevelsNotRecordedError,
     NotEncodedError,
+    SamplerNotInstalledError,
+    StuckChainWarning,
+    TreeDepthWarning,
 )
+from pandas_hier.fitting import HierFit, fit
+from pandas_hier.io import HierFileError, load
+from pandas_hier.options import Prior
 
 __version__ = "0.1.0"
 

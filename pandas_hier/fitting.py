@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import time
-import warnings
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -18,108 +16,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pandas_hier import encoding, schema
-from pandas_hier.diagnostics import Diagnostics, diagnose, no_diagnostics, warn_if_unhealthy
+from pandas_hier.backend.sample import approximate, check_sampler, sample
+from pandas_hier.design import prepare
+from pandas_hier.diagnostics import diagnose, no_diagnostics, warn_if_unhealthy
 from pandas_hier.errors import SamplerNotInstalledError
-from pandas_hier.options import METHODS, SAMPLERS, FitOptions
+from pandas_hier.options import METHODS, FitOptions
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
-__all__ = ["Diagnostics", "HierFit", "Scaling", "build", "fit"]
-
-PATH_SEP = " / "
-
-
-@dataclass(frozen=True)
-class Scaling:
-    """Standardisation constants: the model works on ``(x - x_mean) / x_sd``, ``(y - y_mean) / y_sd``.
-
-    With ``standardize=False`` the means are 0 and the sds 1.
-
-    Examples
-    --------
-    >>> from pandas_hier.fitting import Scaling
-    >>> t0, M = Scaling((10.0,), (2.0,), 100.0, 5.0).coef_map()
-    >>> (t0 + M @ [0.0, 1.0]).tolist()  # slope 1 sd(y) per sd(x), intercept at x = 0
-    [75.0, 2.5]
-    """
-
-    x_mean: tuple[float, ...]
-    x_sd: tuple[float, ...]
-    y_mean: float
-    y_sd: float
-
-    def coef_map(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(t0, M)`` with ``theta_original = t0 + M @ theta_model`` for a coefficient vector."""
-        m, s = np.asarray(self.x_mean), np.asarray(self.x_sd)
-        d = 1 + m.size
-        M = np.zeros((d, d))
-        M[0, 0] = self.y_sd
-        M[0, 1:] = -self.y_sd * m / s
-        M[np.arange(1, d), np.arange(1, d)] = self.y_sd / s
-        t0 = np.zeros(d)
-        t0[0] = self.y_mean
-        return t0, M
-
-    def sd_factor(self) -> np.ndarray:
-        """Per coefficient, the factor turning a model-scale sd into an original-scale one (the
-        intercept's refers to the intercept at the predictors' means)."""
-        return self.y_sd / np.r_[1.0, np.asarray(self.x_sd)]
-
-
-def _as_list(x) -> list:
-    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
-        return [x]
-    return list(x)
-
-
-def _path_labels(table: pd.DataFrame, path_cols: Sequence[Hashable]) -> np.ndarray:
-    parts = [table[c].astype(object).map(str) for c in path_cols]
-    joined = parts[0] if len(parts) == 1 else parts[0].str.cat(parts[1:], sep=PATH_SEP)
-    labels = joined.to_numpy(dtype=object)
-    if len(set(labels)) < len(labels):  # e.g. 1 and "1": fall back to repr, which differs
-        parts = [table[c].astype(object).map(repr) for c in path_cols]
-        joined = parts[0] if len(parts) == 1 else parts[0].str.cat(parts[1:], sep=PATH_SEP)
-        labels = joined.to_numpy(dtype=object)
-    return labels.astype(str)
-
-
-def _level_coords(hier: encoding.Hierarchy, tabs: Mapping) -> tuple[dict, dict]:
-    """Dimension coords (path labels) and non-dimension coords (parent path, own labels)."""
-    dims: dict = {}
-    extra: dict = {}
-    paths: dict = {}
-    for depth, level in enumerate(hier.levels):
-        name = str(level)
-        table = tabs[level]
-        paths[level] = _path_labels(table, hier.levels[: depth + 1])
-        dims[name] = paths[level]
-        extra[f"{name}_label"] = (name, table[level].astype(object).map(str).to_numpy().astype(str))
-        if depth:
-            parent = hier.levels[depth - 1]
-            parent_codes = table[hier.code_columns[depth - 1]].to_numpy()
-            extra[f"{name}_parent"] = (name, paths[parent][parent_codes])
-            for anc in hier.levels[:depth]:
-                extra[f"{name}_{anc}"] = (name, table[anc].astype(object).map(str).to_numpy().astype(str))
-    return dims, extra
-
-
-def _varying_mask(opts: FitOptions, levels: Sequence[Hashable], coefs: Sequence[str]) -> np.ndarray:
-    mask = np.ones((len(levels), len(coefs)), dtype=bool)
-    if opts.varying is None:
-        return mask
-    unknown = [k for k in opts.varying if k not in levels]
-    if unknown:
-        raise ValueError(f"varying= names unknown levels {unknown!r}; the levels are {list(levels)!r}")
-    for level, names in opts.varying.items():
-        bad = [n for n in names if n not in coefs]
-        if bad:
-            raise ValueError(
-                f"varying[{level!r}] names unknown coefficients {bad!r}; choose from {list(coefs)!r}"
-            )
-        mask[list(levels).index(level)] = [c in names for c in coefs]
-    return mask
+__all__ = ["HierFit", "build", "fit"]
 
 
 #: Sampling settings: (smallest, largest) accepted value. NUTS needs warm-up to adapt its step
@@ -165,242 +71,6 @@ def _check_method(method: str, iterations) -> None:
         )
 
 
-def _approximate(built, method: str, *, draws, iterations, seed, progressbar):
-    """Draws from ADVI (mean-field, ``iterations`` steps) or Pathfinder; one "chain"."""
-    import pymc as pm
-
-    if method == "advi":
-        approx = pm.fit(
-            n=iterations, method="advi", model=built.model, random_seed=seed, progressbar=progressbar
-        )
-        return approx.sample(draws, random_seed=seed + 1)
-    import pymc_extras as pmx
-
-    return pmx.fit(
-        method="pathfinder", model=built.model, num_draws=draws, random_seed=seed,
-        progressbar=progressbar,
-    )  # fmt: skip
-
-
-def _check_sampler(sampler: str) -> None:
-    if sampler not in SAMPLERS:
-        raise ValueError(f"sampler={sampler!r} is not one of {', '.join(map(repr, SAMPLERS))}")
-    needs = {"nutpie": "nutpie", "numpyro": "numpyro", "blackjax": "blackjax"}.get(sampler)
-    if needs and importlib.util.find_spec(needs) is None:
-        extra = "jax" if sampler in ("numpyro", "blackjax") else None
-        hint = f'pip install "pandas-hier[{extra}]"' if extra else f"pip install {needs}"
-        raise SamplerNotInstalledError(
-            f"sampler={sampler!r} needs the package {needs!r}, which is not installed; "
-            f"install it with: {hint} (or choose sampler='pymc')"
-        )
-
-
-#: Compiled nutpie models by structure key (see ``model.structure_key``), most recent last.
-_COMPILED: dict = {}
-_COMPILED_MAX = 8
-
-
-def _compiled(built):
-    """The nutpie model for ``built``: compiled once per structure, then reused with new data."""
-    from pandas_hier._compile import compile_pyfunc, with_data
-
-    hit = _COMPILED.pop(built.structure, None)
-    if hit is not None:
-        _COMPILED[built.structure] = hit  # most recently used
-        return with_data(hit, built.data_values)
-    compiled = compile_pyfunc(built.model)
-    _COMPILED[built.structure] = compiled
-    while len(_COMPILED) > _COMPILED_MAX:
-        _COMPILED.pop(next(iter(_COMPILED)))
-    return compiled
-
-
-def _sample(built, sampler: str, *, draws, tune, chains, seed, progressbar, target_accept):
-    import pymc as pm
-
-    model = built.model
-    if sampler == "nutpie":
-        import nutpie
-
-        started = time.perf_counter()
-        compiled = _compiled(built)
-        compile_s = time.perf_counter() - started
-        return compile_s, nutpie.sample(
-            compiled,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            seed=seed,
-            progress_bar=progressbar,
-            save_warmup=False,
-            target_accept=target_accept,
-            # Stan-style mass matrix from the draws' variance: nutpie's default also divides by
-            # the gradients' variance, which is 0 where a weakly identified sd's log-density is
-            # flat, and blew that coordinate's scale up to ~1e8 (see docs/model.md).
-            adaptation="draw_diag",
-        )
-    kwargs = {} if sampler == "pymc" else {"nuts_sampler": sampler}
-    with warnings.catch_warnings():
-        # PyMC's own convergence messages are replaced by ours, which name the level.
-        warnings.filterwarnings("ignore", message=".*(r_hat|rhat|effective sample|diverg).*")
-        return None, pm.sample(
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            random_seed=seed,
-            progressbar=progressbar,
-            target_accept=target_accept,
-            model=model,
-            compute_convergence_checks=False,
-            **kwargs,
-        )
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    data: Any
-    built: Any
-    options: FitOptions
-    hierarchy: encoding.Hierarchy
-    tables: Mapping
-    scaling: Scaling
-    extra_coords: Mapping
-    x: tuple
-    n_rows: int
-    x_raw: np.ndarray
-    y_raw: np.ndarray
-
-
-@dataclass(frozen=True)
-class _Training:
-    """Training arrays kept in memory (never saved) for posterior predictive checks and LOO."""
-
-    x: np.ndarray
-    y: np.ndarray
-    leaf: np.ndarray
-
-
-def _prepare(df, x, y, *, levels, dropna, options, impl="op") -> _Prepared:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"fit expects a pandas DataFrame, got {type(df).__name__}")
-    opts = FitOptions(**options)
-    hier = encoding.hierarchy_of(df, levels)
-    xs = _as_list(x)
-    if not xs:
-        raise ValueError("x must name at least one predictor column")
-    repeated = sorted({repr(c) for c in xs if xs.count(c) > 1})
-    if repeated:
-        raise ValueError(
-            f"x lists {', '.join(repeated)} more than once; each predictor may appear once "
-            "(a repeated column makes the coefficients unidentifiable)"
-        )
-    if y in xs:
-        raise ValueError(
-            f"y={y!r} is also a predictor in x={xs!r}: the response cannot predict itself"
-        )
-    clash = [c for c in [*xs, y] if c in hier.levels]
-    if clash:
-        raise ValueError(f"{clash!r} cannot be both a level and a predictor or response")
-    if len(set(map(str, hier.levels))) != len(hier.levels) or "coef" in map(str, hier.levels):
-        raise ValueError("level names must be distinct as strings and not 'coef'")
-    opts.check_prior_keys([str(lv) for lv in hier.levels])
-
-    cols = [*hier.levels, *dict.fromkeys([*xs, y])]
-    work = df[[c for c in cols if c in df.columns]]
-    work.attrs = {}
-    missing = work.isna().any(axis=1) if not any(c not in df.columns for c in cols) else None
-    if missing is not None and dropna and missing.any():
-        encoding.warn_dropped(
-            int(missing.sum()), len(work), [c for c in cols if work[c].isna().any()]
-        )
-        work = work.loc[~missing]
-    schema.check(schema.model_schema(hier.levels, xs, y), work, "data to fit")
-    if len(work) == 0:
-        raise ValueError("no rows to fit")
-
-    enc, tabs = encoding._encode_with_tables(work, hier)
-    Xraw = enc[xs].to_numpy(dtype=np.float64)
-    yraw = enc[y].to_numpy(dtype=np.float64)
-    x_mean, x_sd = _mean_sd(Xraw)
-    y_mean, y_sd = (float(v[0]) for v in _mean_sd(yraw[:, None]))
-    const = [c for c, s in zip([*xs, y], [*x_sd, y_sd], strict=True) if not s > 0]
-    if const:
-        raise ValueError(f"constant columns cannot be standardised or fitted: {const!r}")
-    if opts.standardize:
-        scaling = Scaling(tuple(map(float, x_mean)), tuple(map(float, x_sd)), y_mean, y_sd)
-    else:
-        scaling = Scaling(tuple(np.zeros(len(xs))), tuple(np.ones(len(xs))), 0.0, 1.0)
-
-    from pandas_hier.stats import leaf_stats
-
-    Xs = (Xraw - np.asarray(scaling.x_mean)) / np.asarray(scaling.x_sd)
-    ys = (yraw - scaling.y_mean) / scaling.y_sd
-    _check_float64(Xs, ys, xs, y, opts.standardize)
-    X = np.column_stack([np.ones(len(ys)), Xs])
-    codes = [enc[c].to_numpy(np.int64) for c in hier.code_columns]
-    sizes = tuple(len(tabs[lv]) for lv in hier.levels)
-    parents = (np.zeros(sizes[0], np.int64),) + tuple(
-        tabs[hier.levels[i]][hier.code_columns[i - 1]].to_numpy(np.int64) for i in range(1, len(sizes))
-    )
-    dim_coords, extra_coords = _level_coords(hier, tabs)
-    coef_names = ("intercept", *map(str, xs))
-    if opts.standardize:
-        coef_scale, y_scale = np.ones(len(coef_names)), 1.0
-    else:  # default priors scaled to the data
-        coef_scale = np.r_[np.abs(yraw.mean()) + yraw.std(), yraw.std() / x_sd]
-        y_scale = float(yraw.std())
-
-    from pandas_hier import model as hm
-
-    data = hm.ModelData(
-        X=X,
-        y=ys,
-        leaf=codes[-1],
-        parents=parents,
-        sizes=sizes,
-        levels=tuple(map(str, hier.levels)),
-        coefs=coef_names,
-        coords={**dim_coords, "coef": list(coef_names), "predictor": list(coef_names[1:])},
-        coef_scale=coef_scale,
-        y_scale=y_scale,
-        stats=leaf_stats(X, ys, codes[-1], sizes[-1]),
-    )
-    varying = _varying_mask(opts, hier.levels, coef_names)
-    rows = [tabs[lv]["n_rows"].to_numpy() for lv in hier.levels]
-    param = hm.resolve_parameterization(opts, rows)
-    built = hm.build_model(data, opts, varying, param, impl)
-    return _Prepared(
-        data, built, opts, hier, tabs, scaling, extra_coords, tuple(xs), len(enc), Xraw, yraw
-    )
-
-
-
-def _mean_sd(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and sds computed on values divided by their largest magnitude, so that data
-    near the float64 limits (1e200 squared overflows) are standardised exactly as any other."""
-    big = np.max(np.abs(values), axis=0) if len(values) else np.ones(values.shape[1])
-    big = np.where(big > 0, big, 1.0)
-    scaled = values / big
-    return scaled.mean(axis=0) * big, scaled.std(axis=0) * big
-
-
-def _check_float64(Xs: np.ndarray, ys: np.ndarray, xs: list, y, standardize: bool) -> None:
-    """Refuse data whose model-scale sums of squares (the sufficient statistics) are not finite
-    in float64, naming the column (possible only with ``standardize=False``)."""
-    with np.errstate(over="ignore"):
-        bad = [c for c, col in zip([*xs, y], [*Xs.T, ys], strict=True)
-               if not np.isfinite(np.dot(col, col))]  # fmt: skip
-    if bad:
-        how = (
-            "rescale it (e.g. divide by a power of 10), or keep standardize=True"
-            if not standardize else "rescale it (e.g. divide by a power of 10)"
-        )
-        raise ValueError(
-            f"columns {bad!r} cannot be summed in float64: their sums of squares overflow "
-            f"(largest magnitude {max(np.max(np.abs(c)) for c in [*Xs.T, ys]):.3g}); {how}"
-        )
-
-
 def build(
     df: pd.DataFrame,
     x: Hashable | Sequence[Hashable],
@@ -417,7 +87,7 @@ def build(
 
     Returns
     -------
-    pandas_hier.model.BuiltModel
+    pandas_hier.backend.model.BuiltModel
         ``.model`` is the ``pymc.Model``; ``.parameterization`` the per-level choice.
 
     Examples
@@ -431,7 +101,10 @@ def build(
     >>> sorted(rv.name for rv in built.model.free_RVs)
     ['sd_county', 'sd_degree', 'sd_state', 'sigma']
     """
-    return _prepare(df, x, y, levels=levels, dropna=dropna, options=options).built
+    from pandas_hier.backend.model import build_model
+
+    design = prepare(df, x, y, levels=levels, dropna=dropna, options=FitOptions(**options))
+    return build_model(design.data, design.options, design.varying, design.parameterization)
 
 
 def fit(
@@ -543,25 +216,28 @@ def fit(
     >>> fit.coef("county").head()  # doctest: +SKIP
     """
     started = time.perf_counter()
-    _check_sampler(sampler)
+    check_sampler(sampler)
     _check_method(method, iterations)
     _check_settings(method, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
                     progressbar=progressbar, dropna=dropna)  # fmt: skip
     impl = "graph" if method == "nuts" and sampler in ("numpyro", "blackjax") else "op"
-    prep = _prepare(df, x, y, levels=levels, dropna=dropna, options=options, impl=impl)
-    data, built, opts, hier, tabs = prep.data, prep.built, prep.options, prep.hierarchy, prep.tables
-    scaling, extra_coords, param, xs = prep.scaling, prep.extra_coords, built.parameterization, prep.x
+    design = prepare(df, x, y, levels=levels, dropna=dropna, options=FitOptions(**options))
+    from pandas_hier.backend.model import build_model
+
+    built = build_model(design.data, design.options, design.varying, design.parameterization, impl)
+    data, opts, hier, tabs = design.data, design.options, design.hierarchy, design.tables
+    scaling, extra_coords, param, xs = design.scaling, design.extra_coords, built.parameterization, design.x
     prepared = time.perf_counter()
 
     rng = np.random.default_rng(random_seed)
     seed = int(rng.integers(2**31 - 1))
     if method == "nuts":
-        compile_s, trace = _sample(
+        compile_s, trace = sample(
             built, sampler, draws=draws, tune=tune, chains=chains, seed=seed,
             progressbar=progressbar, target_accept=opts.target_accept,
         )  # fmt: skip
     else:
-        compile_s, trace = None, _approximate(
+        compile_s, trace = None, approximate(
             built, method, draws=draws, iterations=iterations, seed=seed, progressbar=progressbar
         )
         sampler = method
@@ -583,14 +259,14 @@ def fit(
         diagnostics=diag,
         parameterization=dict(zip(hier.levels, param, strict=True)),
         sampler=sampler,
-        training=_Training(prep.x_raw, prep.y_raw, data.leaf),
+        training=design.training,
         timings={
             "prepare_s": prepared - started,
             "compile_s": compile_s if compile_s is not None else float("nan"),
             "sample_s": sampled - prepared - (compile_s or 0.0),
             "postprocess_s": time.perf_counter() - sampled,
         },
-        n_rows=prep.n_rows,
+        n_rows=design.n_rows,
     )
 
 
@@ -620,7 +296,7 @@ def _assemble(trace, data, built, scaling, extra_coords, rng):
                 scales.append(("parent" if arr.ndim == 3 else "level", arr))
             else:
                 scales.append(("level", np.zeros((S, 0))))
-        from pandas_hier.model import draw_coefficients
+        from pandas_hier.backend.model import draw_coefficients
 
         thetas = draw_coefficients(data, built, sigma, scales, rng)
     else:

@@ -294,8 +294,10 @@ def load(path: str | os.PathLike) -> HierFit:
     """
     import xarray as xr
 
+    from pandas_hier.design import Scaling
+    from pandas_hier.diagnostics import Diagnostics
     from pandas_hier.encoding import Hierarchy
-    from pandas_hier.fitting import Diagnostics, HierFit, Scaling
+    from pandas_hier.fitting import HierFit
     from pandas_hier.options import FitOptions, Prior
 
     path = Path(path)

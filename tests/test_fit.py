@@ -340,7 +340,7 @@ def test_option_variants_give_the_same_labelled_output(df, mock_sampler, options
 
 
 def test_original_scale_map_preserves_predictions():
-    from pandas_hier.fitting import Scaling
+    from pandas_hier.design import Scaling
 
     rng = np.random.default_rng(0)
     x = rng.normal(10, 3, size=(50, 2))

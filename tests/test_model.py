@@ -12,10 +12,10 @@ from scipy import stats as sps
 
 pm = pytest.importorskip("pymc")
 
-from pandas_hier import model as hm  # noqa: E402
+from pandas_hier.backend import model as hm  # noqa: E402
+from pandas_hier.design import ModelData, resolve_parameterization, structure_key  # noqa: E402
 from pandas_hier.options import FitOptions  # noqa: E402
 from pandas_hier.stats import leaf_stats  # noqa: E402
-
 
 
 def tiny_data(n_rows=24, seed=0, p=1, sizes=(2, 3, 5)):
@@ -32,7 +32,7 @@ def tiny_data(n_rows=24, seed=0, p=1, sizes=(2, 3, 5)):
     coefs = ("intercept", *[f"x{i}" for i in range(p)])
     coords = {lv: [f"{lv}-{g}" for g in range(s)] for lv, s in zip(levels, sizes, strict=True)}
     coords |= {"coef": list(coefs), "predictor": list(coefs[1:])}
-    return hm.ModelData(
+    return ModelData(
         X=X, y=y, leaf=leaf, parents=tuple(parents), sizes=sizes, levels=levels, coefs=coefs,
         coords=coords, coef_scale=np.ones(p + 1), y_scale=1.0,
         stats=leaf_stats(X, y, leaf, sizes[-1]),
@@ -249,10 +249,10 @@ def test_invalid_option_combinations_are_refused(kwargs, match):
 
 def test_resolve_parameterization_auto():
     rows = [np.array([500, 600]), np.array([120, 300]), np.array([20, 40])]
-    assert hm.resolve_parameterization(FitOptions(), rows) == ("marginal",) * 3
+    assert resolve_parameterization(FitOptions(), rows) == ("marginal",) * 3
     robust = FitOptions(likelihood="cauchy")
-    assert hm.resolve_parameterization(robust, rows) == ("centered", "centered", "noncentered")
-    assert hm.resolve_parameterization(FitOptions(parameterization="centered"), rows) == ("centered",) * 3
+    assert resolve_parameterization(robust, rows) == ("centered", "centered", "noncentered")
+    assert resolve_parameterization(FitOptions(parameterization="centered"), rows) == ("centered",) * 3
 
 
 def test_sufficient_statistics_likelihood_equals_row_likelihood():
@@ -295,7 +295,7 @@ def test_marginal_logp_is_never_nan_or_garbage_in_extreme_corners():
 
 
 def test_kernel_refuses_what_float64_cannot_represent():
-    from pandas_hier._kernel import marginal_loglik_grad
+    from pandas_hier.kernels import marginal_loglik_grad
 
     one, i = np.ones(1), np.array([0, 1])
     args = (i, i[:1], one, np.ones((1, 1, 1)), np.zeros((1, 1)), np.zeros(1), np.zeros(1, np.int64), i,
@@ -313,7 +313,7 @@ def test_initial_points_are_thread_safe():
     concurrent calls. Concurrent calls must equal serial ones."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from pandas_hier._compile import initial_point_fn
+    from pandas_hier.backend.compile import initial_point_fn
 
     built = hm.build_model(tiny_data(p=2), FitOptions(correlated=True), np.ones((3, 3), bool), ["marginal"] * 3)
     fn = initial_point_fn(built.model)
@@ -333,22 +333,22 @@ def test_structure_key_separates_what_the_compiled_graph_bakes_in():
     other_values = tiny_data(p=1, seed=9)  # same shapes, other numbers
     varying = np.ones((3, 2), bool)
     param = ["marginal"] * 3
-    key = hm.structure_key(data, FitOptions(), varying, param)
-    assert key == hm.structure_key(other_values, FitOptions(), varying, param)
-    assert key != hm.structure_key(data, FitOptions(sd_per="parent"), varying, param)
-    assert key != hm.structure_key(tiny_data(p=1, sizes=(2, 3, 6)), FitOptions(), varying, param)
+    key = structure_key(data, FitOptions(), varying, param)
+    assert key == structure_key(other_values, FitOptions(), varying, param)
+    assert key != structure_key(data, FitOptions(sd_per="parent"), varying, param)
+    assert key != structure_key(tiny_data(p=1, sizes=(2, 3, 6)), FitOptions(), varying, param)
     partial = varying.copy()
     partial[1, 1] = False
-    assert key != hm.structure_key(data, FitOptions(), partial, param)
+    assert key != structure_key(data, FitOptions(), partial, param)
     built = hm.build_model(data, FitOptions(), varying, param)
     assert {"hier_n", "hier_xtx", "hier_parent_2"} <= set(built.data_values)
     # names become variable and dimension names of the compiled model: renamed levels or
     # predictors must not reuse it (a second fit with a renamed level crashed after sampling)
     from dataclasses import replace
 
-    assert key != hm.structure_key(replace(data, levels=("A", "B", "C")), FitOptions(), varying, param)
-    assert key != hm.structure_key(replace(data, coefs=("intercept", "z")), FitOptions(), varying, param)
-    assert key != hm.structure_key(replace(data, X=data.X.astype(np.float32)), FitOptions(), varying, param)
+    assert key != structure_key(replace(data, levels=("A", "B", "C")), FitOptions(), varying, param)
+    assert key != structure_key(replace(data, coefs=("intercept", "z")), FitOptions(), varying, param)
+    assert key != structure_key(replace(data, X=data.X.astype(np.float32)), FitOptions(), varying, param)
 
 
 MARGINAL_SETS = [  # sd_per, correlated, partial, p; larger graphs take a minute to build: slow
@@ -391,16 +391,16 @@ def test_compiled_nutpie_model_matches_pymc_and_is_reused_with_new_data(likeliho
     """Reuse must take every data value from the new fit: a value baked into the compiled graph
     (once, the observed response of row-level likelihoods) would silently fit the old data."""
     pytest.importorskip("nutpie")
-    from pandas_hier._compile import compile_pyfunc, with_data
+    from pandas_hier.backend.compile import compile_pyfunc, with_data
 
     data = tiny_data(p=1, n_rows=40)
     other = tiny_data(p=1, n_rows=40, seed=11)  # same structure, other numbers
     assert len(other.y) == len(data.y) and not np.allclose(other.y, data.y)
     varying = np.ones((3, 2), bool)
     opts = FitOptions(likelihood=likelihood, nu=4.0 if likelihood == "studentt" else None)
-    param = hm.resolve_parameterization(opts, [np.array([10])] * 3)
+    param = resolve_parameterization(opts, [np.array([10])] * 3)
     built = hm.build_model(data, opts, varying, param)
-    assert hm.structure_key(data, opts, varying, param) == hm.structure_key(other, opts, varying, param)
+    assert structure_key(data, opts, varying, param) == structure_key(other, opts, varying, param)
     compiled = compile_pyfunc(built.model)
     if likelihood == "normal":
         assert compiled.n_dim == 7
@@ -424,7 +424,7 @@ def test_compiled_nutpie_model_matches_pymc_and_is_reused_with_new_data(likeliho
 
 
 def test_kernel_source_is_generated_per_size_into_the_cache_dir(tmp_path, monkeypatch):
-    from pandas_hier import _kernel
+    from pandas_hier import kernels as _kernel
 
     monkeypatch.setenv("PANDAS_HIER_CACHE", str(tmp_path / "cache"))
     assert _kernel.cache_dir() == tmp_path / "cache"
@@ -436,7 +436,7 @@ def test_kernel_source_is_generated_per_size_into_the_cache_dir(tmp_path, monkey
 def test_loop_kernel_equals_unrolled_kernel(kinds):
     """Beyond UNROLL_MAX coefficients the kernel loops over matrix entries instead of running
     straight-line code: both forms must give the same likelihood, gradient and draws."""
-    from pandas_hier._kernel import kernel
+    from pandas_hier.kernels import kernel
 
     data = tiny_data(p=2, n_rows=40, seed=4)
     d, st, rng = 3, data.stats, np.random.default_rng(8)

@@ -9,7 +9,7 @@ Three ways to build it:
 
 ``marginal``
     Gaussian likelihood only. Every coefficient is integrated out analytically, leaves to root,
-    in information form (see :mod:`pandas_hier._smallmat`), starting from per-leaf sufficient
+    in information form (see :mod:`pandas_hier.kernels.smallmat`), starting from per-leaf sufficient
     statistics. NUTS samples only the sds and the noise sd; :func:`draw_coefficients` then draws
     every coefficient exactly from its Gaussian conditional, top down, for each posterior draw.
 ``centered`` / ``noncentered``
@@ -18,10 +18,15 @@ Three ways to build it:
 
 Examples
 --------
->>> import numpy as np
->>> from pandas_hier.model import ModelData
->>> ModelData.__dataclass_fields__.keys() >= {"X", "y", "leaf", "parents"}
-True
+>>> from pandas_hier.backend.model import build_model
+>>> from pandas_hier.design import prepare
+>>> from pandas_hier.options import FitOptions
+>>> import pandas_hier
+>>> design = prepare(pandas_hier.datasets.load_salary(), "month", "salary",
+...                  levels=["degree", "state", "county"], dropna=False, options=FitOptions())
+>>> built = build_model(design.data, design.options, design.varying, design.parameterization)
+>>> sorted(rv.name for rv in built.model.free_RVs)
+['sd_county', 'sd_degree', 'sd_state', 'sigma']
 """
 
 from __future__ import annotations
@@ -33,61 +38,12 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from pandas_hier import _smallmat as sm
+from pandas_hier.design import ModelData, structure_key
+from pandas_hier.kernels import smallmat as sm
 from pandas_hier.options import FitOptions, Prior
 from pandas_hier.stats import LeafStats
 
-__all__ = ["BuiltModel", "ModelData", "build_model", "draw_coefficients", "var_name"]
-
-
-@dataclass(frozen=True)
-class ModelData:
-    """Everything the model needs, as arrays (no DataFrame).
-
-    Attributes
-    ----------
-    X : ndarray (n, d)
-        Design on the model's scale; column 0 is the intercept (ones).
-    y : ndarray (n,)
-        Response on the model's scale.
-    leaf : ndarray (n,)
-        Leaf (lowest-level) group code of each row.
-    parents : tuple of ndarray
-        ``parents[l]`` maps each group of level ``l`` to its parent group at level ``l-1``;
-        ``parents[0]`` is all zeros (the single global group). Non-decreasing: children of one
-        parent are contiguous, as ``encode`` orders codes by label path.
-    sizes : tuple of int
-        Number of groups per level.
-    levels : tuple of str
-        Level names (used in variable and dimension names).
-    coefs : tuple of str
-        ``("intercept", *predictors)``.
-    coords : mapping
-        Dimension name -> labels, for PyMC's coords.
-    coef_scale : ndarray (d,)
-        Multiplier for default prior scales per coefficient (ones when data are standardised).
-    y_scale : float
-        Multiplier for the default noise-sd prior scale.
-    stats : LeafStats
-        Per-leaf sufficient statistics of ``(X, y)``.
-    """
-
-    X: np.ndarray
-    y: np.ndarray
-    leaf: np.ndarray
-    parents: tuple[np.ndarray, ...]
-    sizes: tuple[int, ...]
-    levels: tuple[str, ...]
-    coefs: tuple[str, ...]
-    coords: Mapping[str, Sequence]
-    coef_scale: np.ndarray
-    y_scale: float
-    stats: LeafStats
-
-    @property
-    def d(self) -> int:
-        """Number of coefficients (intercept plus predictors)."""
-        return len(self.coefs)
+__all__ = ["BuiltModel", "build_model", "draw_coefficients", "var_name"]
 
 
 def var_name(kind: str, level: str) -> str:
@@ -259,21 +215,6 @@ def _data_containers(data: ModelData, rows: bool) -> tuple[LeafStats, list, dict
     return stats, parents, {"values": values, "shared": shared}
 
 
-def structure_key(data: ModelData, opts: FitOptions, varying: np.ndarray, param) -> tuple:
-    """Everything that is baked into the compiled graph: two fits with equal keys can share one
-    compiled model and differ only in the values of the ``pm.Data`` containers.
-
-    Variable and dimension names (levels, coefficients) are part of it: the compiled model names
-    its outputs after them, so a fit with renamed levels must not reuse another's.
-    """
-    dtypes = (data.X.dtype, data.y.dtype, data.leaf.dtype, *(p.dtype for p in data.parents))
-    return (
-        tuple(param), data.levels, data.coefs, data.sizes, data.d, len(data.y), varying.tobytes(),
-        repr(sorted(opts.to_dict().items())), data.coef_scale.tobytes(), data.y_scale,
-        tuple(str(t) for t in dtypes),
-    )  # fmt: skip
-
-
 def _scale_tensor(data: ModelData, built_sds, depth: int, v: np.ndarray):
     """Level ``depth``'s offset scale as a ``(1, d, d)`` (shared) or ``(groups, d, d)`` tensor."""
     d = data.d
@@ -299,7 +240,7 @@ def _marginal_loglik(
     d = data.d
     sigma = pm.modelcontext(None)["sigma"]
     if impl == "op":
-        from pandas_hier._marginal_op import marginal_loglik
+        from pandas_hier.backend.marginal_op import marginal_loglik
 
         Ls = [
             _scale_tensor(data, sds, depth, np.flatnonzero(varying[depth]))
@@ -321,31 +262,6 @@ def _marginal_loglik(
     return (c + sum(h[i] * m0[i] for i in range(d)) - 0.5 * quad)[0]
 
 
-def resolve_parameterization(
-    opts: FitOptions, rows_per_group: Sequence[np.ndarray], threshold: int = 100
-) -> tuple[str, ...]:
-    """Per-level parameterization. ``auto``: marginal for a Gaussian likelihood; otherwise
-    centred for levels whose every group has at least ``threshold`` rows, else non-centred.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from pandas_hier.model import resolve_parameterization
-    >>> from pandas_hier.options import FitOptions
-    >>> resolve_parameterization(FitOptions(likelihood="cauchy"), [np.array([500]), np.array([20])])
-    ('centered', 'noncentered')
-    """
-    k = len(rows_per_group)
-    if opts.parameterization in ("marginal", "centered", "noncentered"):
-        return (opts.parameterization,) * k
-    if opts.likelihood == "normal":
-        return ("marginal",) * k
-    return tuple(
-        "centered" if len(n) and int(np.min(n)) >= threshold else "noncentered"
-        for n in rows_per_group
-    )
-
-
 def build_model(
     data: ModelData,
     opts: FitOptions,
@@ -365,7 +281,7 @@ def build_model(
         Per level, from :func:`resolve_parameterization`.
     impl : {"op", "graph"}
         How a marginal model computes its likelihood: ``"op"``, one compiled Op with an exact
-        analytic gradient (:mod:`pandas_hier._kernel`; Python and numba backends), or
+        analytic gradient (:mod:`pandas_hier.kernels`; Python and numba backends), or
         ``"graph"``, the same algebra as an unrolled PyTensor graph (any backend, JAX included).
 
     Returns
@@ -470,7 +386,7 @@ def draw_coefficients(
     """Exact draws of every coefficient of a marginal model, one per posterior draw.
 
     For each posterior draw of the sds and the noise sd, the coefficients are drawn top down
-    from their Gaussian conditionals (compiled kernel, :mod:`pandas_hier._kernel`).
+    from their Gaussian conditionals (compiled kernel, :mod:`pandas_hier.kernels`).
 
     Parameters
     ----------
@@ -496,7 +412,7 @@ def draw_coefficients(
     --------
     >>> draws = draw_coefficients(data, built, sigma, scales, np.random.default_rng(0))  # doctest: +SKIP
     """
-    from pandas_hier._kernel import kernel
+    from pandas_hier.kernels import kernel
 
     S, d = sigma.shape[0], data.d
     off = np.cumsum([0, *data.sizes]).astype(np.int64)

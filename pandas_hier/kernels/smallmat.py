@@ -5,7 +5,7 @@ batch shape (numpy or PyTensor: only ``+ - * /`` and the ``sqrt``/``log`` passed
 ``None`` for a structural zero. The same routines build the unrolled PyTensor graph of the
 marginal likelihood (``model.build_model(..., impl="graph")``, used by JAX samplers) and, run on
 symbols that print their arithmetic, generate the straight-line code of the compiled kernel
-(:mod:`pandas_hier._kernel`).
+(:mod:`pandas_hier.kernels`).
 
 Information form: a Gaussian potential on a coefficient vector ``theta`` is
 ``c + h'theta - theta'P theta / 2``. Integrating it against ``theta ~ N(mu, L L')`` gives a

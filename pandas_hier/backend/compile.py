@@ -44,7 +44,7 @@ def with_data(compiled, values):
     Examples
     --------
     >>> import numpy as np, pymc as pm
-    >>> from pandas_hier._compile import compile_pyfunc, with_data
+    >>> from pandas_hier.backend.compile import compile_pyfunc, with_data
     >>> with pm.Model() as m:
     ...     x = pm.Data("x", np.zeros(3))
     ...     s = pm.HalfNormal("s", 1.0 + x.sum())
@@ -82,7 +82,7 @@ def compile_pyfunc(model, mode=None):
     Examples
     --------
     >>> import pymc as pm
-    >>> from pandas_hier._compile import compile_pyfunc
+    >>> from pandas_hier.backend.compile import compile_pyfunc
     >>> with pm.Model() as m:
     ...     s = pm.HalfNormal("s", 1.0)
     >>> compiled = compile_pyfunc(m)
@@ -187,7 +187,7 @@ def initial_point_fn(model, values=None):
     Examples
     --------
     >>> import pymc as pm
-    >>> from pandas_hier._compile import initial_point_fn
+    >>> from pandas_hier.backend.compile import initial_point_fn
     >>> with pm.Model() as m:
     ...     s = pm.HalfNormal("s", 1.0)
     >>> fn = initial_point_fn(m)

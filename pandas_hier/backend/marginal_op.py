@@ -1,10 +1,10 @@
-"""PyTensor Op wrapping the compiled marginal log-likelihood (:mod:`pandas_hier._kernel`).
+"""PyTensor Op wrapping the compiled marginal log-likelihood (:mod:`pandas_hier.kernels`).
 
 The Op has the log-likelihood as its first output and its exact gradients (in ``sigma`` and in
 the scale matrices) as further outputs, which its ``pullback`` reuses, so one evaluation of the
 log-density and its gradient runs the kernel once. Data inputs (sufficient statistics, parent
 maps, offsets) are not differentiated. Backends: Python (``perform``, PyMC's own sampler) and
-numba (registered below; what nutpie runs through :mod:`pandas_hier._compile`). JAX samplers use
+numba (registered below; what nutpie runs through :mod:`pandas_hier.backend.compile`). JAX samplers use
 the equivalent pure-PyTensor graph (``model.build_model(..., impl="graph")``).
 """
 
@@ -17,7 +17,7 @@ from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 from pytensor.link.numba.dispatch.basic import numba_njit, register_funcify_default_op_cache_key
 
-from pandas_hier._kernel import digest, kernel, marginal_loglik_grad
+from pandas_hier.kernels import digest, kernel, marginal_loglik_grad
 
 __all__ = ["MarginalLoglik", "marginal_loglik"]
 
@@ -29,7 +29,7 @@ class MarginalLoglik(Op):
     """``(sigma, Ls, loff, kinds, n, xtx, xty, yty, parents, off, m0, s0) -> (loglik, dsigma,
     dLs)`` for ``d`` coefficients.
 
-    Arguments as in :func:`pandas_hier._kernel.marginal_loglik_grad`; only ``sigma`` and ``Ls``
+    Arguments as in :func:`pandas_hier.kernels.marginal_loglik_grad`; only ``sigma`` and ``Ls``
     are differentiable.
     """
 
@@ -104,7 +104,7 @@ def marginal_loglik(sigma, Ls, kinds, stats, parents, m0, s0):
     Examples
     --------
     >>> import numpy as np, pytensor.tensor as pt
-    >>> from pandas_hier._marginal_op import marginal_loglik
+    >>> from pandas_hier.backend.marginal_op import marginal_loglik
     >>> from pandas_hier.stats import LeafStats
     >>> s = pt.dscalar("s")
     >>> stats = LeafStats(np.ones(1), np.ones((1, 1, 1)), np.zeros((1, 1)), np.zeros(1))
