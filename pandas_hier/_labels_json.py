@@ -89,7 +89,8 @@ def encode_value(value: object) -> object:
         return {"bytes": value.hex()}
     if isinstance(value, np.generic):
         if value.dtype.kind == "U":
-            return {"numpy": "str_", "value": str(value)}
+            # str() of a numpy string drops trailing NUL characters; join keeps every one
+            return {"numpy": "str_", "value": "".join((value,))}
         if value.dtype.kind in "biuf" and value.dtype.itemsize <= 8:
             return {"numpy": value.dtype.name, "value": value.item()}
     raise LabelError(value)

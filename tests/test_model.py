@@ -14,6 +14,8 @@ pm = pytest.importorskip("pymc")
 
 from pandas_hier.backend import model as hm  # noqa: E402
 from pandas_hier.design import ModelData, resolve_parameterization, structure_key  # noqa: E402
+from pandas_hier.names import ScaleKind  # noqa: E402
+from pandas_hier.posterior import draw_coefficients  # noqa: E402
 from pandas_hier.options import FitOptions  # noqa: E402
 from pandas_hier.stats import leaf_stats  # noqa: E402
 
@@ -136,8 +138,8 @@ def test_exact_coefficient_draws_match_the_gaussian_conditional():
     S = 40_000
     sds = [np.array([0.8, 0.3]), np.array([0.5, 0.4]), np.array([0.6, 0.2])]
     sigma = 0.6
-    draws = hm.draw_coefficients(
-        data, built, np.full(S, sigma), [("level", np.tile(s, (S, 1))) for s in sds],
+    draws = draw_coefficients(
+        data, built, np.full(S, sigma), [(ScaleKind.LEVEL, np.tile(s, (S, 1))) for s in sds],
         np.random.default_rng(0),
     )  # fmt: skip
     # dense joint Gaussian over [global, L0 groups, L1 groups, L2 groups] coefficients

@@ -43,7 +43,7 @@ from pandas_hier.kernels import smallmat as sm
 from pandas_hier.options import FitOptions, Prior
 from pandas_hier.stats import LeafStats
 
-__all__ = ["BuiltModel", "build_model", "draw_coefficients", "var_name"]
+__all__ = ["BuiltModel", "build_model", "var_name"]
 
 
 def var_name(kind: str, level: str) -> str:
@@ -373,85 +373,3 @@ def _likelihood(data: ModelData, opts: FitOptions, theta, stats: LeafStats, shar
     else:
         nu = opts.nu
     pm.StudentT("y", nu=nu, mu=mu, sigma=sigma, observed=shared["hier_y"])
-
-
-def draw_coefficients(
-    data: ModelData,
-    built: BuiltModel,
-    sigma: np.ndarray,
-    sd_draws: Sequence[tuple[str, np.ndarray]],
-    rng: np.random.Generator,
-    chunk: int = 256,
-) -> list[np.ndarray]:
-    """Exact draws of every coefficient of a marginal model, one per posterior draw.
-
-    For each posterior draw of the sds and the noise sd, the coefficients are drawn top down
-    from their Gaussian conditionals (compiled kernel, :mod:`pandas_hier.kernels`).
-
-    Parameters
-    ----------
-    data : ModelData
-    built : BuiltModel
-        A model built with the marginal parameterization.
-    sigma : ndarray (S,)
-        Posterior draws of the noise sd (model scale).
-    sd_draws : sequence of (kind, ndarray)
-        Per level, draws of the offsets' scale: ``("level", (S, k))`` sds,
-        ``("parent", (S, n_parent, k))`` with ``sd_per="parent"``, or ``("chol", (S, k, k))``
-        Cholesky factors when correlated.
-    rng : numpy.random.Generator
-    chunk : int
-        Draws processed at once (bounds memory at ``chunk x groups x d^2`` floats).
-
-    Returns
-    -------
-    list of ndarray
-        ``[global (S, d), level 1 (S, G1, d), ...]`` on the model's scale.
-
-    Examples
-    --------
-    >>> draws = draw_coefficients(data, built, sigma, scales, np.random.default_rng(0))  # doctest: +SKIP
-    """
-    from pandas_hier.kernels import kernel
-
-    S, d = sigma.shape[0], data.d
-    off = np.cumsum([0, *data.sizes]).astype(np.int64)
-    root = int(off[-1])
-    parents = np.concatenate(data.parents).astype(np.int64)
-    kinds = np.array([kind == "chol" for kind, _ in sd_draws], np.int64)
-    m0, s0 = built.global_prior
-    st = data.stats
-    out = [np.empty((S, d))] + [np.empty((S, g, d)) for g in data.sizes]
-    draw = kernel(d).draw
-    for start in range(0, S, chunk):
-        sl = slice(start, min(start + chunk, S))
-        scales = [_scale_draws(data, built, kind, x[sl], depth)
-                  for depth, (kind, x) in enumerate(sd_draws)]  # fmt: skip
-        loff = np.cumsum([0, *[x.shape[1] for x in scales]]).astype(np.int64)
-        eps = rng.standard_normal((sl.stop - sl.start, root + 1, d))
-        theta = draw(
-            np.ascontiguousarray(sigma[sl], dtype=np.float64), np.concatenate(scales, axis=1),
-            loff, kinds, np.asarray(st.n, np.float64), st.xtx, st.xty, st.yty, parents, off,
-            np.asarray(m0, np.float64), np.asarray(s0, np.float64), eps,
-        )  # fmt: skip
-        out[0][sl] = theta[:, root]
-        for depth in range(len(data.sizes)):
-            out[depth + 1][sl] = theta[:, off[depth] : off[depth + 1]]
-    return out
-
-
-def _scale_draws(data: ModelData, built: BuiltModel, kind: str, draws: np.ndarray, depth: int):
-    """Per-draw scale matrices of level ``depth``: ``(S, 1, d, d)`` or ``(S, groups, d, d)``."""
-    v = np.flatnonzero(built.varying[depth])
-    S = draws.shape[0]
-    if kind == "parent":  # (S, n_parent, k) -> per group
-        per_group = draws[:, data.parents[depth], :]
-        L = np.zeros((S, per_group.shape[1], data.d, data.d))
-        L[:, :, v, v] = per_group
-        return L
-    L = np.zeros((S, 1, data.d, data.d))
-    if kind == "chol":
-        L[:, 0, v[:, None], v[None, :]] = draws
-    else:
-        L[:, 0, v, v] = draws
-    return L

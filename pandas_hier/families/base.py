@@ -1,0 +1,71 @@
+"""The interface every likelihood family implements (see :mod:`pandas_hier.families`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["Family"]
+
+
+class Family:
+    """A likelihood family for the response given the linear predictor ``mu`` and a scale.
+
+    Attributes
+    ----------
+    name : str
+        The value of ``fit(likelihood=...)``.
+    link : str
+        How ``mu`` relates to the response's mean (``"identity"`` for these families).
+    marginal : bool
+        Whether the exact Gaussian engine (coefficients integrated out analytically, from
+        sufficient statistics) applies directly.
+    extra : tuple of str
+        Further parameters, sampled under the prior of the same key (e.g. ``"nu"``) unless the
+        options fix them.
+    """
+
+    name: str = ""
+    link: str = "identity"
+    marginal: bool = False
+    extra: tuple[str, ...] = ()
+
+    def fixed(self, options) -> dict[str, float]:
+        """Extra parameters fixed by the options (not sampled)."""
+        return {}
+
+    def extra_draws(self, posterior: Mapping, options, n_draws: int) -> dict[str, np.ndarray]:
+        """Per posterior draw, the extra parameters: sampled ones from ``posterior`` (any
+        mapping of name to array with ``n_draws`` values), fixed ones from the options."""
+        fixed = self.fixed(options)
+        out = {}
+        for name in self.extra:
+            if name in fixed:
+                out[name] = np.full(n_draws, fixed[name], dtype=float)
+            else:
+                out[name] = np.asarray(posterior[name], dtype=float).reshape(n_draws)
+        return out
+
+    def logpdf(self, y, mu, sigma, **extra) -> np.ndarray:
+        """Log-density of ``y`` given ``mu`` and ``sigma`` (broadcasting)."""
+        raise NotImplementedError
+
+    def draw(self, rng: np.random.Generator, mu, sigma, **extra) -> np.ndarray:
+        """Random responses around ``mu`` (shape of ``mu``); extra parameters per draw are
+        given as arrays of shape ``(draws,)`` and broadcast over the rows."""
+        raise NotImplementedError
+
+    def pymc_observed(self, pm, mu, sigma, observed, extra: Mapping) -> None:
+        """Add the row-level likelihood to the PyMC model in context (``pm`` is the pymc
+        module, passed by the backend: family modules do not import PyMC)."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<likelihood family {self.name!r}>"
+
+
+def per_draw(value, like) -> np.ndarray:
+    """``value`` of shape (draws,) as a column broadcasting against ``like`` (draws, rows)."""
+    value = np.asarray(value, dtype=float)
+    return value.reshape(value.shape + (1,) * (np.ndim(like) - value.ndim))
