@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pandas_hier import encoding, schema
+from pandas_hier import encoding, families, schema
 from pandas_hier.options import FitOptions
 from pandas_hier.stats import LeafStats, leaf_stats
 
@@ -364,7 +364,7 @@ def resolve_parameterization(
     k = len(rows_per_group)
     if opts.parameterization in ("marginal", "centered", "noncentered"):
         return (opts.parameterization,) * k
-    if opts.likelihood == "normal":
+    if families.get(opts.likelihood).marginal:
         return ("marginal",) * k
     return tuple(
         "centered" if len(n) and int(np.min(n)) >= threshold else "noncentered"

@@ -13,9 +13,12 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from pandas_hier.families import FAMILIES
+
 __all__ = ["FitOptions", "Prior"]
 
-LIKELIHOODS = ("normal", "studentt", "cauchy")
+#: The likelihood families (:mod:`pandas_hier.families`).
+LIKELIHOODS = tuple(FAMILIES)
 PARAMETERIZATIONS = ("auto", "marginal", "centered", "noncentered")
 SD_PER = ("level", "parent")
 SAMPLERS = ("nutpie", "pymc", "numpyro", "blackjax")
@@ -208,7 +211,7 @@ class FitOptions:
                 raise ValueError(
                     f"{name}={value!r} is not one of {', '.join(repr(c) for c in choices)}"
                 )
-        if self.nu is not None and (self.likelihood != "studentt" or not self.nu > 0):
+        if self.nu is not None and ("nu" not in FAMILIES[self.likelihood].extra or not self.nu > 0):
             raise ValueError("nu= applies to likelihood='studentt' only and must be > 0")
         for name in ("correlated", "standardize"):
             value = getattr(self, name)
@@ -227,7 +230,7 @@ class FitOptions:
                     f"priors[{key!r}] must be a pandas_hier.Prior, e.g. Prior('HalfNormal', "
                     f"sigma=1), got {prior!r}"
                 )
-        if self.parameterization == "marginal" and self.likelihood != "normal":
+        if self.parameterization == "marginal" and not FAMILIES[self.likelihood].marginal:
             raise ValueError(
                 "parameterization='marginal' integrates the coefficients out analytically, which "
                 "needs likelihood='normal'; use 'centered', 'noncentered' or 'auto' for "

@@ -19,11 +19,13 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pandas_hier import schema
+from pandas_hier import families, names, schema
 from pandas_hier.errors import HierValidationError
+from pandas_hier.intervals import hdi
+from pandas_hier.names import ScaleKind
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pandas_hier.fitting import HierFit
+    from pandas_hier.result import HierFit
 
 __all__ = ["MISSING", "UNSEEN", "encode_new", "predict", "prediction_schema"]
 
@@ -60,8 +62,9 @@ def prediction_schema(fit: HierFit) -> pa.DataFrameSchema:
     >>> fit.schema.validate(new_df, lazy=True)  # doctest: +SKIP
     """
     columns: dict = {}
+    tables = fit.tables
     for level in fit.levels:
-        trained = _label_kind(fit._tables[level][level].dtype)
+        trained = _label_kind(tables[level][level].dtype)
 
         def same_kind(series: pd.Series, trained=trained) -> bool:
             got = _label_kind(series.dtype)
@@ -89,9 +92,10 @@ def _codes(fit: HierFit, new: pd.DataFrame) -> np.ndarray:
     levels = list(fit.levels)
     out = np.empty((len(levels), len(new)), dtype=np.int64)
     missing = new[levels].isna().to_numpy()
+    tables = fit.tables
     for depth, level in enumerate(levels):
         cols = levels[: depth + 1]
-        table = fit._tables[level]
+        table = tables[level]
         known = pd.MultiIndex.from_frame(table[cols].astype(object))
         asked = pd.MultiIndex.from_frame(new[cols].astype(object))
         codes = np.asarray(known.get_indexer(asked), dtype=np.int64)
@@ -121,45 +125,34 @@ def encode_new(fit: HierFit, new_df: pd.DataFrame) -> pd.DataFrame:
     return new_df.drop(columns=[c for c in cols if c in new_df.columns]).assign(**cols)
 
 
-def _hdi(draws: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
-    """Narrowest interval holding ``prob`` of the draws, per column of ``draws`` (S, m)."""
-    s = np.sort(draws, axis=0)
-    n = s.shape[0]
-    k = max(int(np.floor(prob * n)), 1)
-    if k >= n:
-        return s[0], s[-1]
-    widths = s[k:] - s[: n - k]
-    i = np.argmin(widths, axis=0)
-    cols = np.arange(s.shape[1])
-    return s[i, cols], s[i + k, cols]
-
-
-def _offset_scales(fit: HierFit, depth: int, parent_codes: np.ndarray):
+def _offset_scales(fit: HierFit, tree, depth: int, parent_codes: np.ndarray) -> np.ndarray:
     """Model-scale draws (S, n, d, d) of the offset scale matrix L for new groups whose parent
     group codes (at depth-1) are ``parent_codes`` (UNSEEN for a new parent)."""
     level = str(fit.levels[depth])
-    model = fit._idata["model_scale"]
     coefs = ["intercept", *map(str, fit.x)]
     d = len(coefs)
-    varying = [coefs.index(c) for c in fit._idata["posterior"][f"coef_{level}"].values.tolist()]
+    varying = [coefs.index(c) for c in tree["pooling"][names.coef_dim(level)].values.tolist()]
+    model = tree["model_scale"]
     S = model.sizes["chain"] * model.sizes["draw"]
     L = np.zeros((S, len(parent_codes), d, d))
     if not varying:
         return L
-    if f"chol_{level}" in model:
-        chol = model[f"chol_{level}"].values.reshape(S, len(varying), len(varying))
-        L[:, :, np.ix_(varying, varying)[0], np.ix_(varying, varying)[1]] = chol[:, None]
+    opts = fit.options
+    kind = names.scale_kind(sd_per=opts.sd_per, correlated=opts.correlated, depth=depth,
+                            n_varying=len(varying))  # fmt: skip
+    rows, cols = np.ix_(varying, varying)
+    if kind is ScaleKind.CHOL:
+        L[:, :, rows, cols] = model[names.chol(level)].values.reshape(S, 1, len(varying), len(varying))
         return L
-    sd = model[f"sd_{level}"].values
-    sd = sd.reshape(S, *sd.shape[2:])
-    if sd.ndim == 3:  # one sd per parent group; a new parent gets the average over parents
+    sd = model[names.sd(level)].values.reshape(S, -1, len(varying))
+    if kind is ScaleKind.PARENT:  # one sd per parent group; a new parent gets their average
         per = np.where(
             (parent_codes >= 0)[None, :, None],
             sd[:, np.clip(parent_codes, 0, None), :],
             sd.mean(axis=1, keepdims=True),
         )
     else:
-        per = np.broadcast_to(sd[:, None, :], (S, len(parent_codes), len(varying)))
+        per = np.broadcast_to(sd, (S, len(parent_codes), len(varying)))
     for a, i in enumerate(varying):
         L[:, :, i, i] = per[:, :, a]
     return L
@@ -222,10 +215,11 @@ def predict(
         )
     depth_used = depth_known if unseen == "parent" else np.maximum(depth_known, specified)
 
-    post = fit._idata["posterior"]
+    tree = fit.idata
+    post = tree["posterior"]
     S = post.sizes["chain"] * post.sizes["draw"]
     d = 1 + len(fit.x)
-    glob = post["b_global"].values.reshape(S, d)
+    glob = post[names.GLOBAL].values.reshape(S, d)
     _, M = fit.scaling.coef_map()
 
     # Node draws: for each row, theta (S, d) of the node it uses. Known nodes index the
@@ -235,7 +229,7 @@ def predict(
     row_node = np.zeros(n, dtype=np.int64)  # and its index there
     for depth in range(k):
         level = str(levels[depth])
-        b = post[f"b_{level}"].values.reshape(S, -1, d)
+        b = post[names.b(level)].values.reshape(S, -1, d)
         table_known = len(node_theta)
         node_theta.append(b)
         at_known = depth_known >= depth
@@ -254,7 +248,7 @@ def predict(
             n_new = len(first)
             parent_theta = _gather(node_theta, row_table[first], row_node[first])
             parent_codes = codes[depth - 1][first] if depth else np.zeros(n_new, np.int64)
-            L = _offset_scales(fit, depth, parent_codes)
+            L = _offset_scales(fit, tree, depth, parent_codes)
             z = rng.standard_normal((S, n_new, d))
             offset_model = np.einsum("snij,snj->sni", L, z)
             offset = np.einsum("ij,snj->sni", M, offset_model)
@@ -264,24 +258,14 @@ def predict(
             row_node[rows_here] = inverse
 
     X = np.column_stack([np.ones(n), new_df[list(fit.x)].to_numpy(dtype=np.float64)])
-    sigma = post["sigma"].values.reshape(S)
-    lik = fit.options.likelihood
-    nu = None
-    if lik == "studentt":
-        nu = post["nu"].values.reshape(S) if "nu" in post else np.full(S, fit.options.nu)
+    sigma = post[names.SIGMA].values.reshape(S)
+    family = families.get(fit.options.likelihood)
+    extra = family.extra_draws({k: post[k].values for k in family.extra if k in post}, fit.options, S)
 
     def row_draws(rows: np.ndarray, noise: bool) -> np.ndarray:
         theta = _gather(node_theta, row_table[rows], row_node[rows])
         mu = np.einsum("snd,nd->sn", theta, X[rows])
-        if noise:
-            if lik == "normal":
-                eps = rng.standard_normal(mu.shape)
-            elif lik == "cauchy":
-                eps = rng.standard_cauchy(mu.shape)
-            else:
-                eps = rng.standard_t(nu[:, None], mu.shape)
-            mu = mu + sigma[:, None] * eps
-        return mu
+        return family.draw(rng, mu, sigma[:, None], **extra) if noise else mu
 
     level_names = np.array(["global", *map(str, levels)], dtype=object)
     if kind == "draws":
@@ -305,7 +289,7 @@ def predict(
         rows = np.arange(start, min(start + _ROW_CHUNK, n))
         draws = row_draws(rows, noise=(kind == "posterior_predictive"))
         mean[rows] = draws.mean(0)
-        lo[rows], hi[rows] = _hdi(draws, hdi_prob)
+        lo[rows], hi[rows] = hdi(draws, hdi_prob)
     return pd.DataFrame(
         {
             "mean": mean,

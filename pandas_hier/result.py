@@ -16,15 +16,14 @@ import numpy as np
 import pandas as pd
 
 from pandas_hier import names
+from pandas_hier.intervals import hdi
 
 __all__ = ["HierFit"]
 
 
-def _hdi(da, prob: float):
-    import arviz as az
-
-    h = az.hdi(da.to_dataset(name="v"), prob=prob)["v"]
-    return h.sel(ci_bound="lower"), h.sel(ci_bound="upper")
+def _hdi(da, prob: float) -> tuple[np.ndarray, np.ndarray]:
+    """HDI bounds over chains and draws of a (chain, draw, ...) DataArray."""
+    return hdi(da.to_numpy().reshape(-1, *da.shape[2:]), prob, axis=0)
 
 
 class HierFit:
@@ -166,7 +165,7 @@ class HierFit:
                 "ess_tail": az.ess(ds, method="tail")["v"],
                 "r_hat": az.rhat(ds)["v"],
             }
-            frame = pd.DataFrame({k: np.ravel(v.to_numpy()) for k, v in stats.items()})
+            frame = pd.DataFrame({k: np.ravel(np.asarray(v)) for k, v in stats.items()})
             dims = [dm for dm in da.dims if dm not in ("chain", "draw")]
             grid = np.meshgrid(*[post[dm].to_numpy() for dm in dims], indexing="ij") if dims else []
             level = None
@@ -213,7 +212,7 @@ class HierFit:
         table = self._tables[level]
         da = self._idata["posterior"][names.b(str(level))]
         mean = da.mean(("chain", "draw")).to_numpy()
-        lo, hi = (b.to_numpy() for b in _hdi(da, hdi_prob))
+        lo, hi = _hdi(da, hdi_prob)
         out = table[list(self.levels[: depth + 1])].copy()
         for i, name in enumerate(("intercept", *map(str, self.x))):
             out[name] = mean[:, i]

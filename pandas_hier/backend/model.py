@@ -38,17 +38,13 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
+from pandas_hier import families, names
 from pandas_hier.design import ModelData, structure_key
 from pandas_hier.kernels import smallmat as sm
 from pandas_hier.options import FitOptions, Prior
 from pandas_hier.stats import LeafStats
 
-__all__ = ["BuiltModel", "build_model", "var_name"]
-
-
-def var_name(kind: str, level: str) -> str:
-    """Name of a per-level variable, e.g. ``var_name("sd", "county") == "sd_county"``."""
-    return f"{kind}_{level}"
+__all__ = ["BuiltModel", "build_model"]
 
 
 @dataclass(frozen=True)
@@ -129,7 +125,7 @@ def _build_sds(data: ModelData, opts: FitOptions, varying: np.ndarray) -> list:
     out = []
     for depth, level in enumerate(data.levels):
         v = np.flatnonzero(varying[depth])
-        dim = f"coef_{level}"
+        dim = names.coef_dim(level)
         prior, default = opts.prior("sd", level)
         scale = data.coef_scale[v]
         if opts.correlated and len(v) >= 2:
@@ -138,20 +134,20 @@ def _build_sds(data: ModelData, opts: FitOptions, varying: np.ndarray) -> list:
             # diag(sd) C diag(sd) with C ~ LKJ(eta), parameterised as Stan does): sampling the
             # covariance's Cholesky entries directly couples the off-diagonal entries to the
             # sds in a funnel, which mixed badly when an sd was weakly identified (ESS 40).
-            sd = _sd_rv(var_name("sd", level), prior, default, scale, dims=(dim,))
-            corr_chol = pm.LKJCorr(var_name("lkj", level), n=len(v), eta=eta)
+            sd = _sd_rv(names.sd(level), prior, default, scale, dims=(dim,))
+            corr_chol = pm.LKJCorr(names.lkj(level), n=len(v), eta=eta)
             chol = sd[:, None] * corr_chol
-            pm.Deterministic(var_name("chol", level), chol, dims=(dim, f"{dim}_"))
+            pm.Deterministic(names.chol(level), chol, dims=(dim, names.coef_dim2(level)))
             pm.Deterministic(
-                var_name("corr", level), corr_chol @ corr_chol.T, dims=(dim, f"{dim}_")
+                names.corr(level), corr_chol @ corr_chol.T, dims=(dim, names.coef_dim2(level))
             )
             out.append(("chol", chol))
         elif opts.sd_per == "parent" and depth > 0:
             parent_dim = data.levels[depth - 1]
-            sd = _sd_rv(var_name("sd", level), prior, default, scale, dims=(parent_dim, dim))
+            sd = _sd_rv(names.sd(level), prior, default, scale, dims=(parent_dim, dim))
             out.append(("diag", sd[data.parents[depth]]))
         else:
-            sd = _sd_rv(var_name("sd", level), prior, default, scale, dims=(dim,))
+            sd = _sd_rv(names.sd(level), prior, default, scale, dims=(dim,))
             out.append(("diag", sd))
     return out
 
@@ -238,7 +234,7 @@ def _marginal_loglik(
     impl: str = "op",
 ) -> pt.TensorVariable:
     d = data.d
-    sigma = pm.modelcontext(None)["sigma"]
+    sigma = pm.modelcontext(None)[names.SIGMA]
     if impl == "op":
         from pandas_hier.backend.marginal_op import marginal_loglik
 
@@ -295,15 +291,15 @@ def build_model(
     """
     coords = {k: list(v) for k, v in data.coords.items()}
     for depth, level in enumerate(data.levels):
-        names = [data.coefs[i] for i in np.flatnonzero(varying[depth])]
-        coords[f"coef_{level}"] = names
-        coords[f"coef_{level}_"] = names
+        coefs = [data.coefs[i] for i in np.flatnonzero(varying[depth])]
+        coords[names.coef_dim(level)] = coefs
+        coords[names.coef_dim2(level)] = coefs
     marginal = all(p == "marginal" for p in parameterization)
     key = (*structure_key(data, opts, varying, parameterization), impl)
     with pm.Model(coords=coords) as model:
         stats, parents, containers = _data_containers(data, rows=opts.likelihood != "normal")
         sigma_prior, default = opts.prior("sigma")
-        _rv("sigma", sigma_prior, default, data.y_scale)
+        _rv(names.SIGMA, sigma_prior, default, data.y_scale)
         sds = _build_sds(data, opts, varying)
         if marginal:
             gp = _global_normal(data, opts)
@@ -329,47 +325,45 @@ def _global_coefficients(data: ModelData, opts: FitOptions):
         b1 = _rv("b_global_slope", prior_s, default_s, data.coef_scale[1:], dims=("predictor",))
         parts.append(b1)
     theta = pt.concatenate(parts) if len(parts) > 1 else parts[0]
-    return pm.Deterministic("b_global", theta, dims=("coef",))[None, :]
+    return pm.Deterministic(names.GLOBAL, theta, dims=(names.COEF,))[None, :]
 
 
 def _level_coefficients(data, sds, depth, level, v, parent_theta, how, parent_index):
     mu = parent_theta[parent_index]  # (G, d)
     kind, value = sds[depth]
-    dims = (level, f"coef_{level}")
+    dims = (level, names.coef_dim(level))
     if len(v) == 0:
-        return pm.Deterministic(var_name("b", level), mu, dims=(level, "coef"))
+        return pm.Deterministic(names.b(level), mu, dims=(level, "coef"))
     if kind == "chol":
         if how == "centered":
-            sub = pm.MvNormal(var_name("b_varying", level), mu=mu[:, v], chol=value, dims=dims)
+            sub = pm.MvNormal(names.b_varying(level), mu=mu[:, v], chol=value, dims=dims)
         else:
-            z = pm.Normal(var_name("z", level), 0.0, 1.0, dims=dims)
+            z = pm.Normal(names.z(level), 0.0, 1.0, dims=dims)
             sub = mu[:, v] + z @ value.T
     elif how == "centered":
-        sub = pm.Normal(var_name("b_varying", level), mu=mu[:, v], sigma=value, dims=dims)
+        sub = pm.Normal(names.b_varying(level), mu=mu[:, v], sigma=value, dims=dims)
     else:
-        z = pm.Normal(var_name("z", level), 0.0, 1.0, dims=dims)
+        z = pm.Normal(names.z(level), 0.0, 1.0, dims=dims)
         sub = mu[:, v] + z * value
     theta = pt.set_subtensor(mu[:, v], sub) if len(v) < data.d else sub
-    return pm.Deterministic(var_name("b", level), theta, dims=(level, "coef"))
+    return pm.Deterministic(names.b(level), theta, dims=(level, "coef"))
 
 
 def _likelihood(data: ModelData, opts: FitOptions, theta, stats: LeafStats, shared) -> None:
     model = pm.modelcontext(None)
-    sigma = model["sigma"]
+    sigma = model[names.SIGMA]
     d = data.d
-    if opts.likelihood == "normal":
+    family = families.get(opts.likelihood)
+    if family.marginal:  # Gaussian: the leaf sufficient statistics, no per-row term
         P, h, c = _leaf_potential(stats, sigma, pt.log, d)
         quad = sum(theta[:, i] * P[i][j] * theta[:, j] for i in range(d) for j in range(d))
         lin = sum(h[i] * theta[:, i] for i in range(d))
         pm.Potential("loglik", pt.sum(c + lin - 0.5 * quad))
         return
     mu = pt.sum(theta[shared["hier_leaf"]] * shared["hier_X"], axis=1)
-    if opts.likelihood == "cauchy":
-        pm.Cauchy("y", alpha=mu, beta=sigma, observed=shared["hier_y"])
-        return
-    if opts.nu is None:
-        nu_prior, default = opts.prior("nu")
-        nu = _rv("nu", nu_prior, default, 1.0)
-    else:
-        nu = opts.nu
-    pm.StudentT("y", nu=nu, mu=mu, sigma=sigma, observed=shared["hier_y"])
+    extra = dict(family.fixed(opts))
+    for name in family.extra:
+        if name not in extra:
+            prior, default = opts.prior(name)
+            extra[name] = _rv(name, prior, default, 1.0)
+    family.pymc_observed(pm, mu, sigma, shared["hier_y"], extra)

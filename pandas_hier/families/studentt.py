@@ -12,7 +12,6 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 from pandas_hier.families.base import Family, per_draw
 
@@ -29,6 +28,8 @@ class StudentT(Family):
         return {} if options.nu is None else {"nu": float(options.nu)}
 
     def logpdf(self, y, mu, sigma, *, nu) -> np.ndarray:
+        from scipy import special
+
         nu = per_draw(nu, mu)
         z = (np.asarray(y) - mu) / sigma
         return (
