@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pandas_hier import encoding, families, schema
+from pandas_hier import encoding, families, report, schema
 from pandas_hier.options import FitOptions
 from pandas_hier.stats import LeafStats, leaf_stats
 
@@ -289,7 +289,7 @@ def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
             int(missing.sum()), len(work), [c for c in cols if work[c].isna().any()]
         )
         work = work.loc[~missing]
-    schema.check(schema.model_schema(hier.levels, xs, y), work, "data to fit")
+    report.check(schema.model_schema(hier.levels, xs, y), work, "data to fit")
     if len(work) == 0:
         raise ValueError("no rows to fit")
 

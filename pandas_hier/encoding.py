@@ -7,146 +7,82 @@ each to the functions here.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 
-from pandas_hier import _codes, schema
-from pandas_hier.errors import (
-    DroppedRowsWarning,
-    LevelsNotRecordedError,
-    NotEncodedError,
-    warn,
-)
+from pandas_hier import _codes, report, schema
+from pandas_hier.errors import DroppedRowsWarning, HierValidationError, NotEncodedError, warn
+from pandas_hier.hierarchy import ATTRS_KEY, Hierarchy, hierarchy_of
 
-__all__ = ["ATTRS_KEY", "Hierarchy", "decode", "encode", "hierarchy_of", "tables", "validate"]
-
-#: Key under which ``encode`` records its levels in ``DataFrame.attrs``. The record is a plain
-#: JSON-able dict so that frames keep working with ``to_parquet`` (which serialises ``attrs``).
-ATTRS_KEY = "pandas_hier"
-_DEFAULT_SUFFIX = "_idx"
+__all__ = [
+    "ATTRS_KEY", "Hierarchy", "check_structure", "decode", "encode", "hierarchy_of", "tables",
+    "validate",
+]  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Hierarchy:
-    """The levels of a nested hierarchy, top first, and the suffix of their code columns.
+def check_structure(df: pd.DataFrame, hier: Hierarchy, replaceable: Iterable[str] = ()) -> None:
+    """Cheap up-front checks before encoding: level columns exist; code columns clash with none.
 
-    Parameters
-    ----------
-    levels : tuple of hashable
-        Level column names from the top of the tree (for example ``("degree", "state",
-        "county")``); each level is nested in the one before it.
-    suffix : str, default "_idx"
-        Appended to a level's name to name its integer code column.
-
-    Examples
-    --------
-    >>> from pandas_hier import Hierarchy
-    >>> h = Hierarchy(("degree", "state", "county"))
-    >>> h.code_columns
-    ('degree_idx', 'state_idx', 'county_idx')
-    >>> h.parent("county")
-    'state'
-    """
-
-    levels: tuple[Hashable, ...]
-    suffix: str = _DEFAULT_SUFFIX
-
-    def __post_init__(self) -> None:
-        levels = tuple(self.levels)
-        object.__setattr__(self, "levels", levels)
-        if not levels:
-            raise ValueError("levels must name at least one column, e.g. ['state', 'county']")
-        dupes = sorted({repr(x) for x in levels if levels.count(x) > 1})
-        if dupes:
-            raise ValueError(f"levels must be distinct; repeated: {', '.join(dupes)}")
-        if not isinstance(self.suffix, str) or not self.suffix:
-            raise ValueError(f"suffix must be a non-empty string, got {self.suffix!r}")
-
-    @property
-    def code_columns(self) -> tuple[str, ...]:
-        """Names of the integer code columns, one per level, in level order."""
-        return tuple(f"{level}{self.suffix}" for level in self.levels)
-
-    def code_column(self, level: Hashable) -> str:
-        """Name of the code column of ``level``."""
-        return self.code_columns[self.position(level)]
-
-    def position(self, level: Hashable) -> int:
-        """Depth of ``level`` (0 for the top); raises ``KeyError`` listing the valid levels."""
-        try:
-            return self.levels.index(level)
-        except ValueError:
-            raise KeyError(
-                f"unknown level {level!r}; the levels are {list(self.levels)!r}"
-            ) from None
-
-    def parent(self, level: Hashable) -> Hashable | None:
-        """The level above ``level``, or ``None`` for the top level."""
-        pos = self.position(level)
-        return self.levels[pos - 1] if pos else None
-
-    def to_attrs(self) -> dict:
-        """The JSON-able record stored in ``DataFrame.attrs``."""
-        return {"levels": list(self.levels), "suffix": self.suffix}
-
-    @classmethod
-    def from_attrs(cls, record: Mapping) -> Hierarchy:
-        """Inverse of :meth:`to_attrs`."""
-        return cls(tuple(record["levels"]), record.get("suffix", _DEFAULT_SUFFIX))
-
-
-def hierarchy_of(
-    df: pd.DataFrame, levels: Sequence[Hashable] | None = None, suffix: str | None = None
-) -> Hierarchy:
-    """The hierarchy a frame was encoded with, or the one given explicitly.
+    When either fails, the full input schema runs as well, so that missing or unhashable labels
+    in the columns that do exist are reported in the same error.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        A frame, usually the output of :func:`encode`.
-    levels : sequence of hashable, optional
-        Levels to use instead of the frame's record.
-    suffix : str, optional
-        Code-column suffix; defaults to the recorded one, else ``"_idx"``.
-
-    Returns
-    -------
-    Hierarchy
+        Frame about to be encoded.
+    hier : Hierarchy
+        Levels and suffix.
+    replaceable : iterable of str
+        Existing columns that may be overwritten (code columns of an earlier encode).
 
     Raises
     ------
-    LevelsNotRecordedError
-        If ``levels`` is not given and the frame carries no record (for example after a pandas
-        operation dropped ``attrs``).
+    HierValidationError
+        Listing every absent level column, every clashing code column and every bad label.
 
     Examples
     --------
     >>> import pandas as pd
     >>> import pandas_hier
-    >>> enc = pd.DataFrame({"a": ["x", "y"], "b": ["u", "v"]}).hier.encode(["a", "b"])
-    >>> pandas_hier.hierarchy_of(enc).levels
-    ('a', 'b')
+    >>> from pandas_hier.encoding import check_structure
+    >>> df = pd.DataFrame({"state": ["NY", None], "state_idx": [0, 0]})
+    >>> try:
+    ...     check_structure(df, pandas_hier.Hierarchy(("state", "county")))
+    ... except pandas_hier.HierValidationError as err:
+    ...     print(err.failure_cases[["column", "check"]].to_string(index=False))
+       column               check
+       county column_in_dataframe
+        state        not_nullable
+    state_idx   code_column_clash
     """
-    record = df.attrs.get(ATTRS_KEY)
-    recorded = Hierarchy.from_attrs(record) if isinstance(record, Mapping) else None
-    if levels is None:
-        if recorded is None:
-            raise LevelsNotRecordedError(
-                "this frame does not record its hierarchy levels (encode() stores them in "
-                "DataFrame.attrs, and some pandas operations such as merge or concat drop them); "
-                "pass levels= explicitly, e.g. levels=['degree', 'state', 'county']"
-            )
-        levels = recorded.levels
-    if isinstance(levels, (str, bytes)) or not isinstance(levels, Sequence):
-        raise TypeError(
-            f"levels must be a list of column names from the top of the tree, got {levels!r}"
+    replaceable = set(replaceable)
+    clashes = [
+        col
+        for col in hier.code_columns
+        if (col in df.columns and col not in replaceable) or col in hier.levels
+    ]
+    absent = [lv for lv in hier.levels if lv not in df.columns]
+    if not clashes and not absent:
+        return
+    frames = []
+    try:
+        schema.input_schema(hier.levels).validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        frames.append(report.from_pandera(err.failure_cases))
+    frames.append(
+        pd.DataFrame(
+            {"column": clashes, "check": "code_column_clash", "index": None, "failure_case": clashes},
+            columns=["column", "check", "index", "failure_case"],
         )
-    if suffix is None:
-        suffix = recorded.suffix if recorded is not None else _DEFAULT_SUFFIX
-    return Hierarchy(tuple(levels), suffix)
+    )
+    cases = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    msg = report.message(cases, "hierarchy data")
+    if absent:
+        msg += f"\nColumns in the frame: {list(df.columns)!r}"
+    raise HierValidationError(msg, cases)
 
 
 def _drop_missing(df: pd.DataFrame, hier: Hierarchy, dropna: bool) -> pd.DataFrame:
@@ -156,7 +92,7 @@ def _drop_missing(df: pd.DataFrame, hier: Hierarchy, dropna: bool) -> pd.DataFra
         return df
     if not dropna:
         # Let the schema report every missing value in every level, with the row labels.
-        schema.check(schema.input_schema(hier.levels), df, "hierarchy data")
+        report.check(schema.input_schema(hier.levels), df, "hierarchy data")
         raise AssertionError("unreachable: the input schema accepted missing level values")
     warn_dropped(n_missing, len(df), [lv for lv in hier.levels if df[lv].isna().any()])
     return df.loc[~missing]
@@ -241,13 +177,13 @@ def encode(
         raise TypeError(f"encode expects a pandas DataFrame, got {type(df).__name__}")
     hier = hierarchy_of(df, levels, suffix)
     own_codes = set(hierarchy_of(df).code_columns) if ATTRS_KEY in df.attrs else set()
-    schema.check_structure(df, hier, replaceable=own_codes)
+    check_structure(df, hier, replaceable=own_codes)
     work = _drop_missing(df, hier, dropna)
     try:
         paths = _codes.path_codes(work, hier.levels)
     except TypeError:
         # Unhashable labels: let the schema point at every offending row.
-        schema.check(schema.input_schema(hier.levels), work, "hierarchy data")
+        report.check(schema.input_schema(hier.levels), work, "hierarchy data")
         raise
     new_cols = {
         col: pd.Series(codes.astype(_codes.code_dtype(n)), index=work.index, copy=False)
@@ -269,7 +205,7 @@ def _checked(df: pd.DataFrame, levels, suffix) -> tuple[Hierarchy, list[np.ndarr
             f"code columns {absent!r} are missing: encode the frame first, e.g. "
             f"df.hier.encode({list(hier.levels)!r})"
         )
-    schema.check(schema.encoded_schema(hier.levels, hier.suffix), df, "encoded frame")
+    report.check(schema.encoded_schema(hier.levels, hier.suffix), df, "encoded frame")
     codes = [np.asarray(df[c], dtype=np.int64) for c in hier.code_columns]
     sizes = [int(c.max()) + 1 if c.size else 0 for c in codes]
     return hier, codes, sizes
@@ -391,9 +327,9 @@ def validate(
     hier = hierarchy_of(df, levels, suffix)
     present = [c for c in hier.code_columns if c in df.columns]
     if present:
-        schema.check(schema.encoded_schema(hier.levels, hier.suffix), df, "encoded frame")
+        report.check(schema.encoded_schema(hier.levels, hier.suffix), df, "encoded frame")
     else:
-        schema.check(schema.input_schema(hier.levels), df, "hierarchy data")
+        report.check(schema.input_schema(hier.levels), df, "hierarchy data")
     return df
 
 

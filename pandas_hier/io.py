@@ -209,7 +209,8 @@ def save(fit: HierFit, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     try:  # refuse before anything is written
-        tables = {str(lv): table_to_json(fit._tables[lv], fit.levels) for lv in fit.levels}
+        fit_tables = fit.tables
+        tables = {str(lv): table_to_json(fit_tables[lv], fit.levels) for lv in fit.levels}
     except LabelError as err:
         raise HierFileError(f"cannot save to {path}: {err}") from None
     try:  # names are stored as labels are, so that a tuple name loads back as a tuple
@@ -249,7 +250,7 @@ def save(fit: HierFit, path: str | os.PathLike) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".hier-", dir=path.parent) as work:
         store = Path(work) / "idata.zarr"
-        fit._idata.to_zarr(store, consolidated=False)
+        fit.idata.to_zarr(store, consolidated=False)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -296,8 +297,8 @@ def load(path: str | os.PathLike) -> HierFit:
 
     from pandas_hier.design import Scaling
     from pandas_hier.diagnostics import Diagnostics
-    from pandas_hier.encoding import Hierarchy
     from pandas_hier.fitting import HierFit
+    from pandas_hier.hierarchy import Hierarchy
     from pandas_hier.options import FitOptions, Prior
 
     path = Path(path)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pandas_hier import families, names, schema
+from pandas_hier import families, names, report, schema
 from pandas_hier.errors import HierValidationError
 from pandas_hier.intervals import hdi
 from pandas_hier.names import ScaleKind
@@ -187,10 +187,10 @@ def predict(
         raise ValueError(f"hdi_prob must be in (0, 1), got {hdi_prob}")
     if not isinstance(new_df, pd.DataFrame):
         raise TypeError(f"predict expects a pandas DataFrame, got {type(new_df).__name__}")
-    schema.check(prediction_schema(fit), new_df, "data to predict")
+    report.check(prediction_schema(fit), new_df, "data to predict")
     levels = list(fit.levels)
     if missing == "error" and new_df[levels].isna().any().any():
-        schema.check(schema.input_schema(levels), new_df[levels], "data to predict")
+        report.check(schema.input_schema(levels), new_df[levels], "data to predict")
     codes = _codes(fit, new_df)
     k, n = codes.shape
     rng = np.random.default_rng(random_seed)

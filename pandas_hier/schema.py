@@ -7,8 +7,8 @@ The schema factories are public so that the same rules can run in a user's own p
     encoded_schema(["state", "county"]).validate(df, lazy=True)   # raises pa.errors.SchemaErrors
 
 Inside pandas-hier every validation is lazy (all failures collected) and pandera's
-``SchemaErrors`` is turned into :class:`~pandas_hier.HierValidationError`, whose message names each
-failing column with a count and some row labels and whose ``failure_cases`` holds every failing row.
+``SchemaErrors`` is turned into :class:`~pandas_hier.HierValidationError` by
+:mod:`pandas_hier.report`.
 
 Examples
 --------
@@ -27,64 +27,19 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pandas_hier import _codes
+from pandas_hier import _codes, report
 from pandas_hier.errors import HierValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pandas_hier.encoding import Hierarchy
+    pass
 
 __all__ = [
-    "check",
-    "check_structure",
     "encoded_schema",
     "input_schema",
     "model_schema",
     "table_schema",
     "validate_tables",
 ]
-
-_SHOW_ROWS = 5
-
-# check name -> (what it means, what to do); used to write the error message.
-_EXPLAIN: dict[str, tuple[str, str]] = {
-    "column_in_dataframe": ("column is not in the frame", "check the spelling of levels="),
-    "not_nullable": (
-        "missing values",
-        "fill them, or pass dropna=True to drop those rows (a warning states how many)",
-    ),
-    "hashable_labels": ("unhashable labels (lists, dicts, ...)", "convert them, e.g. to tuples"),
-    "code_column_clash": (
-        "a column of that name already exists",
-        "pass suffix= to name code columns differently, or drop the column",
-    ),
-    "dtype('int64')": ("codes are not integers", "re-encode with df.hier.encode()"),
-    "integer_codes": ("codes are not integers", "re-encode with df.hier.encode()"),
-    "codes_contiguous": (
-        "codes are not contiguous from 0 (rows filtered after encode?)",
-        "re-encode with df.hier.encode()",
-    ),
-    "one_code_per_path": (
-        "codes no longer match one label path each (labels edited after encode?)",
-        "re-encode with df.hier.encode()",
-    ),
-    "one_parent": (
-        "a child code maps to more than one parent code",
-        "re-encode with df.hier.encode()",
-    ),
-    "parent_code_exists": (
-        "parent codes not found in the parent level's table",
-        "derive tables with df.hier.tables() instead of editing them",
-    ),
-    "greater_than_or_equal_to(0)": ("negative codes", "re-encode with df.hier.encode()"),
-    "numeric": (
-        "not a column of real numbers",
-        "convert it, e.g. with pd.to_numeric (complex values: take .real or abs() explicitly)",
-    ),
-    "finite": ("infinite values", "remove or replace them"),
-    "greater_than_or_equal_to(1)": ("counts below 1", "derive tables with df.hier.tables()"),
-    "field_uniqueness": ("duplicate codes", "derive tables with df.hier.tables()"),
-}
-
 
 def _hashable(series: pd.Series) -> pd.Series | bool:
     if series.dtype != object:
@@ -404,7 +359,7 @@ def validate_tables(
         try:
             table_schema(levels, level, suffix).validate(table, lazy=True)
         except pa.errors.SchemaErrors as err:
-            problems.append(_from_pandera(err.failure_cases).assign(table=level))
+            problems.append(report.from_pandera(err.failure_cases).assign(table=level))
             continue
         if depth:
             parent_col = f"{levels[depth - 1]}{suffix}"
@@ -424,150 +379,5 @@ def validate_tables(
                 )
     if problems:
         cases = pd.concat(problems, ignore_index=True)
-        raise HierValidationError(_message(cases, "lookup tables"), cases)
+        raise HierValidationError(report.message(cases, "lookup tables"), cases)
     return tables
-
-
-def _from_pandera(cases: pd.DataFrame) -> pd.DataFrame:
-    cases = cases.reset_index(drop=True)
-    column = cases["column"].astype(object)
-    check = cases["check"].astype(str)
-    missing_col = check == "column_in_dataframe"
-    column = column.where(~missing_col, cases["failure_case"])
-    tagged = check.str.contains("@", regex=False)
-    owner = check.str.rpartition("@")[2].where(tagged)
-    keep = ~tagged | (column == owner)
-    out = pd.DataFrame(
-        {
-            "column": column.where(~tagged, owner),
-            "check": check.where(~tagged, check.str.rpartition("@")[0]),
-            "index": cases["index"],
-            "failure_case": cases["failure_case"],
-        }
-    )[keep.to_numpy()]
-    return out.reset_index(drop=True)
-
-
-def _message(cases: pd.DataFrame, what: str) -> str:
-    lines = []
-    for (column, name), group in cases.groupby(["column", "check"], sort=False, dropna=False):
-        if name.startswith("label_kind_"):
-            kind = name.removeprefix("label_kind_")
-            meaning, advice = (
-                f"labels are not of the kind seen in training ({kind})",
-                "convert the column to the training data's dtype",
-            )
-        else:
-            meaning, advice = _EXPLAIN.get(name, (f"failed check {name!r}", ""))
-        rows = group["index"].dropna()
-        where = ""
-        if len(rows):
-            shown = ", ".join(repr(r) for r in rows.iloc[:_SHOW_ROWS])
-            more = f", ... ({len(rows) - _SHOW_ROWS} more)" if len(rows) > _SHOW_ROWS else ""
-            where = f": {len(rows)} rows, e.g. rows {shown}{more}"
-        table = ""
-        if "table" in group.columns:
-            table = f" (table of level {group['table'].iloc[0]!r})"
-        lines.append(
-            f"  - column {column!r}{table}: {meaning}{where}" + (f"; {advice}" if advice else "")
-        )
-    head = f"{len(lines)} problem{'s' if len(lines) != 1 else ''} in the {what}:"
-    return "\n".join([head, *lines, "See the error's failure_cases for every failing row."])
-
-
-def check(schema: pa.DataFrameSchema, df: pd.DataFrame, what: str = "data") -> pd.DataFrame:
-    """Validate lazily; raise :class:`~pandas_hier.HierValidationError` listing every failure.
-
-    Parameters
-    ----------
-    schema : pandera.pandas.DataFrameSchema
-        Any of the schemas of this module (or a user's own).
-    df : pandas.DataFrame
-        Frame to check; not modified.
-    what : str
-        Words for the message's head, e.g. ``"hierarchy data"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``df`` itself.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> import pandas_hier
-    >>> from pandas_hier.schema import check, input_schema
-    >>> try:
-    ...     check(input_schema(["state"]), pd.DataFrame({"state": [None, "NY"]}))
-    ... except pandas_hier.HierValidationError as err:
-    ...     print(str(err).splitlines()[1])
-      - column 'state': missing values: 1 rows, e.g. rows 0; fill them, or pass dropna=True to drop those rows (a warning states how many)
-    """
-    try:
-        schema.validate(df, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        cases = _from_pandera(err.failure_cases)
-        raise HierValidationError(_message(cases, what), cases) from None
-    return df
-
-
-def check_structure(df: pd.DataFrame, hier: Hierarchy, replaceable: Iterable[str] = ()) -> None:
-    """Cheap up-front checks before encoding: level columns exist; code columns clash with none.
-
-    When either fails, the full input schema runs as well, so that missing or unhashable labels
-    in the columns that do exist are reported in the same error.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Frame about to be encoded.
-    hier : Hierarchy
-        Levels and suffix.
-    replaceable : iterable of str
-        Existing columns that may be overwritten (code columns of an earlier encode).
-
-    Raises
-    ------
-    HierValidationError
-        Listing every absent level column, every clashing code column and every bad label.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> import pandas_hier
-    >>> from pandas_hier.schema import check_structure
-    >>> df = pd.DataFrame({"state": ["NY", None], "state_idx": [0, 0]})
-    >>> try:
-    ...     check_structure(df, pandas_hier.Hierarchy(("state", "county")))
-    ... except pandas_hier.HierValidationError as err:
-    ...     print(err.failure_cases[["column", "check"]].to_string(index=False))
-       column               check
-       county column_in_dataframe
-        state        not_nullable
-    state_idx   code_column_clash
-    """
-    replaceable = set(replaceable)
-    clashes = [
-        col
-        for col in hier.code_columns
-        if (col in df.columns and col not in replaceable) or col in hier.levels
-    ]
-    absent = [lv for lv in hier.levels if lv not in df.columns]
-    if not clashes and not absent:
-        return
-    frames = []
-    try:
-        input_schema(hier.levels).validate(df, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        frames.append(_from_pandera(err.failure_cases))
-    frames.append(
-        pd.DataFrame(
-            {"column": clashes, "check": "code_column_clash", "index": None, "failure_case": clashes},
-            columns=["column", "check", "index", "failure_case"],
-        )
-    )
-    cases = pd.concat([f for f in frames if len(f)], ignore_index=True)
-    msg = _message(cases, "hierarchy data")
-    if absent:
-        msg += f"\nColumns in the frame: {list(df.columns)!r}"
-    raise HierValidationError(msg, cases)
