@@ -17,12 +17,14 @@ from pandas_hier import accessor as _accessor  # noqa: F401  (registers df.hier)
 from pandas_hier import datasets
 from pandas_hier.encoding import Hierarchy, decode, encode, hierarchy_of, tables, validate
 from pandas_hier.errors import (
+    ColumnNotFoundError,
     ConvergenceWarning,
     DivergenceWarning,
     DroppedRowsWarning,
     HierError,
     HierSamplingWarning,
     HierValidationError,
+    InvalidParameterError,
     LevelsNotRecordedError,
     NotEncodedError,
     SamplerNotInstalledError,
@@ -36,6 +38,8 @@ from pandas_hier.options import Prior
 __version__ = "0.1.0"
 
 __all__ = [
+    "ColumnNotFoundError",
+    "InvalidParameterError",
     "ConvergenceWarning",
     "DivergenceWarning",
     "DroppedRowsWarning",

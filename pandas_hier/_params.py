@@ -32,34 +32,13 @@ from collections.abc import Hashable
 import numpy as np
 import pandas as pd
 
+from pandas_hier.errors import ColumnNotFoundError, InvalidParameterError
+
 __all__ = [
     "Boolean", "Callable_", "ColumnNotFoundError", "Columns", "Instance", "Integer", "Interval",
     "InvalidParameterError", "NoneOr", "Options", "Real", "check_columns", "check_params",
     "close_match", "validate_params",
 ]  # fmt: skip
-
-
-class InvalidParameterError(ValueError, TypeError):
-    """An argument breaks its declared constraints; both a ValueError and a TypeError.
-
-    Examples
-    --------
-    >>> issubclass(InvalidParameterError, ValueError), issubclass(InvalidParameterError, TypeError)
-    (True, True)
-    """
-
-
-class ColumnNotFoundError(InvalidParameterError, KeyError):
-    """A column argument names a column that is not in the frame; also a KeyError.
-
-    Examples
-    --------
-    >>> str(ColumnNotFoundError("fit: y='z' is not a column of the frame"))  # not repr()'d
-    "fit: y='z' is not a column of the frame"
-    """
-
-    def __str__(self) -> str:  # KeyError would repr() the message
-        return str(self.args[0]) if self.args else ""
 
 
 def _show(value) -> str:
@@ -455,7 +434,7 @@ def validate_params(constraints: dict, *, caller: str | None = None):
     >>> encode("state", dropna="yes")
     Traceback (most recent call last):
     ...
-    pandas_hier._params.InvalidParameterError: encode: dropna must be True or False, got 'yes' (str)
+    pandas_hier.errors.InvalidParameterError: encode: dropna must be True or False, got 'yes' (str)
     """
 
     def decorate(func):

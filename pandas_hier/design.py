@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from pandas_hier import encoding, families, report, schema
+from pandas_hier._params import close_match
+from pandas_hier.errors import InvalidParameterError
 from pandas_hier.options import FitOptions
 from pandas_hier.stats import LeafStats, leaf_stats
 
@@ -214,12 +216,19 @@ def _varying_mask(opts: FitOptions, levels: Sequence[Hashable], coefs: Sequence[
         return mask
     unknown = [k for k in opts.varying if k not in levels]
     if unknown:
-        raise ValueError(f"varying= names unknown levels {unknown!r}; the levels are {list(levels)!r}")
+        guess = close_match(unknown[0], list(levels))
+        hint = f" (did you mean {guess!r}?)" if guess is not None else ""
+        raise InvalidParameterError(
+            f"fit: varying= names unknown levels {unknown!r}{hint}; the levels are {list(levels)!r}"
+        )
     for level, names in opts.varying.items():
         bad = [n for n in names if n not in coefs]
         if bad:
-            raise ValueError(
-                f"varying[{level!r}] names unknown coefficients {bad!r}; choose from {list(coefs)!r}"
+            guess = close_match(bad[0], list(coefs))
+            hint = f" (did you mean {guess!r}?)" if guess is not None else ""
+            raise InvalidParameterError(
+                f"fit: varying[{level!r}] names unknown coefficients {bad!r}{hint}; choose from "
+                f"{list(coefs)!r}"
             )
         mask[list(levels).index(level)] = [c in names for c in coefs]
     return mask
@@ -289,7 +298,7 @@ def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
             int(missing.sum()), len(work), [c for c in cols if work[c].isna().any()]
         )
         work = work.loc[~missing]
-    report.check(schema.model_schema(hier.levels, xs, y), work, "data to fit")
+    report.check(schema.model_schema(hier.levels, xs, y), work, "data to fit", df.columns)
     if len(work) == 0:
         raise ValueError("no rows to fit")
 

@@ -79,7 +79,7 @@ def check_structure(df: pd.DataFrame, hier: Hierarchy, replaceable: Iterable[str
         )
     )
     cases = pd.concat([f for f in frames if len(f)], ignore_index=True)
-    msg = report.message(cases, "hierarchy data")
+    msg = report.message(cases, "hierarchy data", df.columns)
     if absent:
         msg += f"\nColumns in the frame: {list(df.columns)!r}"
     raise HierValidationError(msg, cases)

@@ -31,8 +31,10 @@ __all__ = [
     "SamplerNotInstalledError",
     "StuckChainWarning",
     "TreeDepthWarning",
+    "ColumnNotFoundError",
     "HierError",
     "HierValidationError",
+    "InvalidParameterError",
     "LevelsNotRecordedError",
     "NotEncodedError",
 ]
@@ -76,6 +78,26 @@ class HierValidationError(HierError, ValueError):
     def columns(self) -> list:
         """The distinct columns or levels named in ``failure_cases``, in order of appearance."""
         return list(pd.unique(self.failure_cases["column"].dropna()))
+
+
+class InvalidParameterError(HierError, ValueError, TypeError):
+    """An argument breaks its declared constraints (wrong type, out of range, not one of the
+    choices); the message names the function, the argument, the value and what would be valid,
+    with a close match for a misspelt choice. Both a ValueError and a TypeError.
+
+    Examples
+    --------
+    >>> import pandas_hier
+    >>> issubclass(pandas_hier.InvalidParameterError, ValueError)
+    True
+    """
+
+
+class ColumnNotFoundError(InvalidParameterError, KeyError):
+    """A column argument names a column that is not in the frame; also a KeyError."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
 
 
 class LevelsNotRecordedError(HierError, KeyError):

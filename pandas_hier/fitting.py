@@ -9,61 +9,54 @@ from __future__ import annotations
 import importlib.util
 import time
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pandas_hier._params import Boolean, Integer, Options, close_match, validate_params
 from pandas_hier.backend.sample import approximate, check_sampler, sample
 from pandas_hier.design import prepare
 from pandas_hier.diagnostics import diagnose, no_diagnostics, warn_if_unhealthy
-from pandas_hier.errors import SamplerNotInstalledError
-from pandas_hier.options import METHODS, FitOptions
+from pandas_hier.errors import InvalidParameterError, SamplerNotInstalledError
+from pandas_hier.options import METHODS, OPTION_CONSTRAINTS, SAMPLERS, FitOptions
 from pandas_hier.posterior import assemble
 from pandas_hier.result import HierFit
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 __all__ = ["HierFit", "build", "fit"]
 
 
-#: Sampling settings: (smallest, largest) accepted value. NUTS needs warm-up to adapt its step
-#: size and mass matrix: with tune=0 nutpie cannot start (it panicked), and a few dozen
-#: iterations are the least that adapts at all.
-_COUNTS = {"draws": (1, 1_000_000), "tune": (50, 1_000_000), "chains": (1, 64)}
+#: The sampling settings of ``fit`` and their constraints, declared once. NUTS needs warm-up to
+#: adapt its step size and mass matrix: with tune=0 nutpie could not start (it panicked), and a
+#: few dozen iterations are the least that adapts at all.
+FIT_CONSTRAINTS: dict = {
+    "df": [pd.DataFrame],
+    "draws": [Integer(1, 1_000_000)],
+    "tune": [Integer(50, 1_000_000, hint="NUTS needs warm-up iterations to adapt its step size (default 1000)")],
+    "chains": [Integer(1, 64)],
+    "sampler": [Options(*SAMPLERS)],
+    "method": [Options(*METHODS)],
+    "iterations": [Integer(1, 10_000_000)],
+    "random_seed": [None, Integer(0)],
+    "progressbar": [Boolean()],
+    "dropna": [Boolean()],
+}  # fmt: skip
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+def _options(options: dict) -> FitOptions:
+    """The model options, with an unknown keyword named and a close match suggested."""
+    unknown = [k for k in options if k not in OPTION_CONSTRAINTS]
+    if unknown:
+        key = unknown[0]
+        guess = close_match(key, list(OPTION_CONSTRAINTS))
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        raise InvalidParameterError(
+            f"fit: unknown option {key!r}{hint} The options are {', '.join(OPTION_CONSTRAINTS)}"
+        )
+    return FitOptions(**options)
 
 
-def _check_settings(method: str, *, random_seed, progressbar, dropna, **counts) -> None:
-    """Sampling settings are checked before any work; a bool is not a count."""
-    for name, value in counts.items():
-        lo, hi = _COUNTS[name]
-        if name in ("tune", "chains") and method != "nuts":
-            continue  # approximations do not warm up and run one "chain"
-        if not _is_int(value):
-            raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-        if not lo <= value <= hi:
-            why = (
-                "; NUTS needs warm-up iterations to adapt its step size (default 1000)"
-                if name == "tune" else ""
-            )
-            raise ValueError(f"{name}={value!r} is out of range: choose {lo} <= {name} <= {hi:,}{why}")
-    if random_seed is not None and not (_is_int(random_seed) and random_seed >= 0):
-        raise ValueError(f"random_seed must be None or a non-negative integer, got {random_seed!r}")
-    for name, value in (("progressbar", progressbar), ("dropna", dropna)):
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
-
-
-def _check_method(method: str, iterations) -> None:
-    if method not in METHODS:
-        raise ValueError(f"method={method!r} is not one of {', '.join(map(repr, METHODS))}")
-    if not _is_int(iterations) or iterations < 1:
-        raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
+def _check_method(method: str) -> None:
     if method == "pathfinder" and importlib.util.find_spec("pymc_extras") is None:
         raise SamplerNotInstalledError(
             "method='pathfinder' needs the package 'pymc-extras', which is not installed; "
@@ -103,10 +96,11 @@ def build(
     """
     from pandas_hier.backend.model import build_model
 
-    design = prepare(df, x, y, levels=levels, dropna=dropna, options=FitOptions(**options))
+    design = prepare(df, x, y, levels=levels, dropna=dropna, options=_options(options))
     return build_model(design.data, design.options, design.varying, design.parameterization)
 
 
+@validate_params(FIT_CONSTRAINTS, caller="fit")
 def fit(
     df: pd.DataFrame,
     x: Hashable | Sequence[Hashable],
@@ -217,11 +211,9 @@ def fit(
     """
     started = time.perf_counter()
     check_sampler(sampler)
-    _check_method(method, iterations)
-    _check_settings(method, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
-                    progressbar=progressbar, dropna=dropna)  # fmt: skip
+    _check_method(method)
     impl = "graph" if method == "nuts" and sampler in ("numpyro", "blackjax") else "op"
-    design = prepare(df, x, y, levels=levels, dropna=dropna, options=FitOptions(**options))
+    design = prepare(df, x, y, levels=levels, dropna=dropna, options=_options(options))
     from pandas_hier.backend.model import build_model
 
     built = build_model(design.data, design.options, design.varying, design.parameterization, impl)

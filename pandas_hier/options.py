@@ -13,6 +13,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from pandas_hier._params import Boolean, Options, Real, check_params, close_match
+from pandas_hier.errors import InvalidParameterError
 from pandas_hier.families import FAMILIES
 
 __all__ = ["FitOptions", "Prior"]
@@ -175,6 +177,20 @@ DEFAULT_PRIORS: Mapping[str, Prior] = MappingProxyType(
 )
 
 
+#: The model options of ``fit`` and their constraints, declared once (checked by FitOptions).
+OPTION_CONSTRAINTS: dict = {
+    "likelihood": [Options(*LIKELIHOODS)],
+    "nu": [None, Real(0, None, closed="neither")],
+    "parameterization": [Options(*PARAMETERIZATIONS)],
+    "sd_per": [Options(*SD_PER)],
+    "varying": [None, Mapping],
+    "correlated": [Boolean()],
+    "priors": [None, Mapping],
+    "standardize": [Boolean()],
+    "target_accept": [Real(0.5, 1, closed="left")],
+}
+
+
 @dataclass(frozen=True)
 class FitOptions:
     """Validated model options; see :func:`pandas_hier.fit` for their meaning.
@@ -187,7 +203,7 @@ class FitOptions:
     >>> FitOptions(likelihood="gauss")
     Traceback (most recent call last):
     ...
-    ValueError: likelihood='gauss' is not one of 'normal', 'studentt', 'cauchy'
+    pandas_hier.errors.InvalidParameterError: fit: likelihood='gauss' is not one of 'normal', 'studentt', 'cauchy'
     """
 
     likelihood: str = "normal"
@@ -201,33 +217,20 @@ class FitOptions:
     target_accept: float = 0.9
 
     def __post_init__(self) -> None:
-        for name, choices in (
-            ("likelihood", LIKELIHOODS),
-            ("parameterization", PARAMETERIZATIONS),
-            ("sd_per", SD_PER),
-        ):
-            value = getattr(self, name)
-            if value not in choices:
-                raise ValueError(
-                    f"{name}={value!r} is not one of {', '.join(repr(c) for c in choices)}"
-                )
-        if self.nu is not None and ("nu" not in FAMILIES[self.likelihood].extra or not self.nu > 0):
-            raise ValueError("nu= applies to likelihood='studentt' only and must be > 0")
+        check_params(OPTION_CONSTRAINTS, {k: getattr(self, k) for k in OPTION_CONSTRAINTS},
+                     caller="fit")  # fmt: skip
         for name in ("correlated", "standardize"):
-            value = getattr(self, name)
-            if not isinstance(value, bool) and type(value).__name__ != "bool_":
-                raise TypeError(
-                    f"{name} must be True or False, got {value!r} ({type(value).__name__})"
-                )
-            object.__setattr__(self, name, bool(value))
-        ta = self.target_accept
-        if isinstance(ta, bool) or not isinstance(ta, (int, float)) or not 0.5 <= ta < 1:
-            raise ValueError(f"target_accept must be a number in [0.5, 1), got {ta!r}")
+            object.__setattr__(self, name, bool(getattr(self, name)))  # np.bool_ -> bool
+        if self.nu is not None and "nu" not in FAMILIES[self.likelihood].extra:
+            raise InvalidParameterError(
+                f"fit: nu={self.nu!r} applies to likelihood='studentt' only, not "
+                f"likelihood={self.likelihood!r}"
+            )
         priors = dict(self.priors or {})
         for key, prior in priors.items():
             if not isinstance(prior, Prior):
-                raise TypeError(
-                    f"priors[{key!r}] must be a pandas_hier.Prior, e.g. Prior('HalfNormal', "
+                raise InvalidParameterError(
+                    f"fit: priors[{key!r}] must be a pandas_hier.Prior, e.g. Prior('HalfNormal', "
                     f"sigma=1), got {prior!r}"
                 )
         if self.parameterization == "marginal" and not FAMILIES[self.likelihood].marginal:
@@ -260,7 +263,11 @@ class FitOptions:
         valid = set(DEFAULT_PRIORS) | {f"sd_{lv}" for lv in levels}
         unknown = sorted(set(self.priors) - valid)
         if unknown:
-            raise ValueError(f"unknown prior keys {unknown!r}; valid keys are {sorted(valid)!r}")
+            guess = close_match(unknown[0], sorted(valid))
+            hint = f" (did you mean {guess!r}?)" if guess is not None else ""
+            raise InvalidParameterError(
+                f"fit: unknown prior keys {unknown!r}{hint}; valid keys are {sorted(valid)!r}"
+            )
 
     def to_dict(self) -> dict:
         """JSON-able form (for save/load)."""

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pandas_hier._params import close_match
+from pandas_hier.errors import ColumnNotFoundError
+
 if TYPE_CHECKING:  # pragma: no cover
     from pandas_hier.fitting import HierFit
 
@@ -51,7 +54,10 @@ def forest(
     table = fit.coef(level, hdi_prob=hdi_prob)
     level = fit.levels[-1] if level is None else level
     if coef not in table.columns:
-        raise KeyError(f"unknown coefficient {coef!r}; choose from {['intercept', *map(str, fit.x)]!r}")
+        choices = ["intercept", *map(str, fit.x)]
+        guess = close_match(coef, choices)
+        hint = f"; did you mean {guess!r}?" if guess is not None else ""
+        raise ColumnNotFoundError(f"unknown coefficient {coef!r}{hint} Choose from {choices!r}")
     depth = fit.levels.index(level)
     if ax is None:
         height = min(0.18 * len(table) + 1.2, 30)

@@ -20,6 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pandas_hier import families, names, report, schema
+from pandas_hier._params import Integer, Options, Real, validate_params
 from pandas_hier.errors import HierValidationError
 from pandas_hier.intervals import hdi
 from pandas_hier.names import ScaleKind
@@ -158,6 +159,18 @@ def _offset_scales(fit: HierFit, tree, depth: int, parent_codes: np.ndarray) -> 
     return L
 
 
+#: The arguments of ``predict`` and their constraints, declared once.
+PREDICT_CONSTRAINTS: dict = {
+    "new_df": [pd.DataFrame],
+    "kind": [Options(*KINDS)],
+    "hdi_prob": [Real(0, 1, closed="neither")],
+    "unseen": [Options(*UNSEEN_POLICIES)],
+    "missing": [Options(*MISSING_POLICIES)],
+    "random_seed": [None, Integer(0)],
+}
+
+
+@validate_params(PREDICT_CONSTRAINTS, caller="predict")
 def predict(
     fit: HierFit,
     new_df: pd.DataFrame,
@@ -168,25 +181,49 @@ def predict(
     missing: str = "error",
     random_seed: int | None = None,
 ):
-    """Predict for new rows; the function behind :meth:`pandas_hier.HierFit.predict`, whose
-    docstring describes the parameters and the result.
+    """Predict for new rows, including rows of groups not seen in training.
+
+    Parameters
+    ----------
+    fit : HierFit
+    new_df : pandas.DataFrame
+        Needs the level columns and the predictors (validated lazily: every problem is
+        reported at once). Not modified.
+    kind : {"mean", "posterior_predictive", "draws"}
+        ``"mean"``: the expected value's posterior mean and HDI; ``"posterior_predictive"``:
+        a new observation's (noise included); ``"draws"``: an ``xarray.Dataset`` with the
+        draws ``mu`` and ``y_rep`` (chain, draw, obs).
+    hdi_prob : float, default 0.94
+    unseen : {"sample", "parent", "error"}
+        A group not seen in training walks up the tree to its deepest known ancestor.
+        ``"sample"`` then draws a new offset for each unseen level from that level's sd,
+        per posterior draw and per new group; ``"parent"`` uses the ancestor's
+        coefficients; ``"error"`` raises, listing the unseen paths.
+    missing : {"error", "parent", "global"}
+        A missing level value is an error, or the row uses the coefficients above the
+        missing level (``"parent"``) or the global ones (``"global"``).
+    random_seed : int, optional
+        Makes sampled predictions reproducible.
+
+    Returns
+    -------
+    pandas.DataFrame or xarray.Dataset
+        Aligned to ``new_df.index``: ``mean``, ``hdi_low``, ``hdi_high``, ``level`` (the
+        deepest known level the coefficients came from, or ``"global"``) and ``sampled``
+        (new offsets were drawn below that level).
 
     Examples
     --------
-    >>> from pandas_hier.predict import predict
-    >>> predict(fit, new_df, unseen="parent")  # doctest: +SKIP
+    >>> new_df  # a known county, then a county not seen in training
+       degree    state    county  month
+    0  degree  Alabama  Hamilton      3
+    1  degree  Alabama   Nowhere     24
+    >>> pred = fit.predict(new_df, random_seed=0)
+    >>> pred[["level", "sampled"]]
+        level  sampled
+    0  county    False
+    1   state     True
     """
-    for name, value, choices in (
-        ("kind", kind, KINDS),
-        ("unseen", unseen, UNSEEN_POLICIES),
-        ("missing", missing, MISSING_POLICIES),
-    ):
-        if value not in choices:
-            raise ValueError(f"{name}={value!r} is not one of {', '.join(map(repr, choices))}")
-    if not 0 < hdi_prob < 1:
-        raise ValueError(f"hdi_prob must be in (0, 1), got {hdi_prob}")
-    if not isinstance(new_df, pd.DataFrame):
-        raise TypeError(f"predict expects a pandas DataFrame, got {type(new_df).__name__}")
     report.check(prediction_schema(fit), new_df, "data to predict")
     levels = list(fit.levels)
     if missing == "error" and new_df[levels].isna().any().any():

@@ -22,6 +22,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from pandas_hier._params import close_match
 from pandas_hier.errors import HierValidationError
 
 __all__ = ["check", "from_pandera", "message"]
@@ -30,7 +31,7 @@ _SHOW_ROWS = 5
 
 # check name -> (what it means, what to do); used to write the error message.
 _EXPLAIN: dict[str, tuple[str, str]] = {
-    "column_in_dataframe": ("column is not in the frame", "check the spelling of levels="),
+    "column_in_dataframe": ("column is not in the frame", "check the spelling"),
     "not_nullable": (
         "missing values",
         "fill them, or pass dropna=True to drop those rows (a warning states how many)",
@@ -89,7 +90,7 @@ def from_pandera(cases: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def message(cases: pd.DataFrame, what: str) -> str:
+def message(cases: pd.DataFrame, what: str, columns=None) -> str:
     lines = []
     for (column, name), group in cases.groupby(["column", "check"], sort=False, dropna=False):
         if name.startswith("label_kind_"):
@@ -100,6 +101,10 @@ def message(cases: pd.DataFrame, what: str) -> str:
             )
         else:
             meaning, advice = _EXPLAIN.get(name, (f"failed check {name!r}", ""))
+            missing_column = name == "column_in_dataframe" and columns is not None
+            guess = close_match(column, list(columns)) if missing_column else None
+            if guess is not None:
+                advice += f" (did you mean {guess!r}?)"
         rows = group["index"].dropna()
         where = ""
         if len(rows):
@@ -116,7 +121,9 @@ def message(cases: pd.DataFrame, what: str) -> str:
     return "\n".join([head, *lines, "See the error's failure_cases for every failing row."])
 
 
-def check(schema: pa.DataFrameSchema, df: pd.DataFrame, what: str = "data") -> pd.DataFrame:
+def check(
+    schema: pa.DataFrameSchema, df: pd.DataFrame, what: str = "data", columns=None
+) -> pd.DataFrame:
     """Validate lazily; raise :class:`~pandas_hier.HierValidationError` listing every failure.
 
     Parameters
@@ -127,6 +134,8 @@ def check(schema: pa.DataFrameSchema, df: pd.DataFrame, what: str = "data") -> p
         Frame to check; not modified.
     what : str
         Words for the message's head, e.g. ``"hierarchy data"``.
+    columns : sequence, optional
+        Where to look for a close match to an absent column (default ``df.columns``).
 
     Returns
     -------
@@ -149,5 +158,6 @@ def check(schema: pa.DataFrameSchema, df: pd.DataFrame, what: str = "data") -> p
         schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = from_pandera(err.failure_cases)
-        raise HierValidationError(message(cases, what), cases) from None
+        known = df.columns if columns is None else columns
+        raise HierValidationError(message(cases, what, known), cases) from None
     return df

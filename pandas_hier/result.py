@@ -16,9 +16,15 @@ import numpy as np
 import pandas as pd
 
 from pandas_hier import names
+from pandas_hier import predict as _predict
+from pandas_hier._facade import facade
+from pandas_hier._params import Real, close_match, validate_params
+from pandas_hier.errors import ColumnNotFoundError
 from pandas_hier.intervals import hdi
 
 __all__ = ["HierFit"]
+
+_HDI = {"hdi_prob": [Real(0, 1, closed="neither")]}
 
 
 def _hdi(da, prob: float) -> tuple[np.ndarray, np.ndarray]:
@@ -121,9 +127,14 @@ class HierFit:
         if level is None:
             return self.levels[-1]
         if level not in self.levels:
-            raise KeyError(f"unknown level {level!r}; the levels are {list(self.levels)!r}")
+            guess = close_match(level, list(self.levels))
+            hint = f"; did you mean {guess!r}?" if guess is not None else ""
+            raise ColumnNotFoundError(
+                f"unknown level {level!r}{hint} The levels are {list(self.levels)!r}"
+            )
         return level
 
+    @validate_params(_HDI, caller="summary")
     def summary(self, hdi_prob: float = 0.94) -> pd.DataFrame:
         """Tidy posterior summary, one row per scalar parameter, on the original scale.
 
@@ -185,6 +196,7 @@ class HierFit:
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
+    @validate_params(_HDI, caller="coef")
     def coef(self, level: Hashable | None = None, hdi_prob: float = 0.94) -> pd.DataFrame:
         """Per-group TOTAL coefficients on the original scale, one row per group.
 
@@ -265,58 +277,7 @@ class HierFit:
 
         return encode_new(self, new_df)
 
-    def predict(
-        self,
-        new_df: pd.DataFrame,
-        *,
-        kind: str = "mean",
-        hdi_prob: float = 0.94,
-        unseen: str = "sample",
-        missing: str = "error",
-        random_seed: int | None = None,
-    ):
-        """Predict for new rows, including rows of groups not seen in training.
-
-        Parameters
-        ----------
-        new_df : pandas.DataFrame
-            Needs the level columns and the predictors (validated lazily: every problem is
-            reported at once). Not modified.
-        kind : {"mean", "posterior_predictive", "draws"}
-            ``"mean"``: the expected value's posterior mean and HDI; ``"posterior_predictive"``:
-            a new observation's (noise included); ``"draws"``: an ``xarray.Dataset`` with the
-            draws ``mu`` and ``y_rep`` (chain, draw, obs).
-        hdi_prob : float, default 0.94
-        unseen : {"sample", "parent", "error"}
-            A group not seen in training walks up the tree to its deepest known ancestor.
-            ``"sample"`` then draws a new offset for each unseen level from that level's sd,
-            per posterior draw and per new group; ``"parent"`` uses the ancestor's
-            coefficients; ``"error"`` raises, listing the unseen paths.
-        missing : {"error", "parent", "global"}
-            A missing level value is an error, or the row uses the coefficients above the
-            missing level (``"parent"``) or the global ones (``"global"``).
-        random_seed : int, optional
-            Makes sampled predictions reproducible.
-
-        Returns
-        -------
-        pandas.DataFrame or xarray.Dataset
-            Aligned to ``new_df.index``: ``mean``, ``hdi_low``, ``hdi_high``, ``level`` (the
-            deepest known level the coefficients came from, or ``"global"``) and ``sampled``
-            (new offsets were drawn below that level).
-
-        Examples
-        --------
-        >>> new = pd.DataFrame({"degree": ["degree"], "state": ["Ohio"], "county": ["Nowhere"],
-        ...                     "month": [24]})  # doctest: +SKIP
-        >>> fit.predict(new, random_seed=0)  # doctest: +SKIP
-        """
-        from pandas_hier.predict import predict
-
-        return predict(
-            self, new_df, kind=kind, hdi_prob=hdi_prob, unseen=unseen, missing=missing,
-            random_seed=random_seed,
-        )  # fmt: skip
+    predict = facade(_predict.predict, target=lambda fit: fit)
 
     def posterior_predictive(
         self, data: pd.DataFrame | None = None, random_seed: int | None = None
@@ -393,6 +354,7 @@ class HierFit:
 
         return save(self, path)
 
+    @validate_params(_HDI, caller="variance_components")
     def variance_components(self, hdi_prob: float = 0.94) -> pd.DataFrame:
         """Standard deviation of the group offsets per level and coefficient (original scale).
 

@@ -144,7 +144,9 @@ def test_every_data_problem_is_reported_at_once(df):
     with pytest.raises(HierValidationError) as info:
         bad.hier.fit(["month", "tenure"], "salary", levels=LEVELS, sampler="pymc")
     msg = str(info.value)
-    assert "column 'tenure': column is not in the frame" in msg
+    assert "column 'tenure': column is not in the frame; check the spelling" in msg
+    with pytest.raises(HierValidationError, match=r"column 'monht': column is not in the frame; check the spelling \(did you mean 'month'\?\)"):
+        df.hier.fit("monht", "salary", levels=LEVELS)
     assert "column 'salary': missing values: 2 rows, e.g. rows 1, 4" in msg
     assert "column 'state': missing values: 1 rows, e.g. rows 2" in msg
 
@@ -186,13 +188,13 @@ def test_constant_predictor_is_refused(df):
         ({"chains": 65}, ValueError, r"chains=65 is out of range: choose 1 <= chains <= 64"),
         ({"tune": 0}, ValueError, r"tune=0 is out of range: choose 50 <= tune .*NUTS needs warm-up"),
         ({"draws": 10**7}, ValueError, r"draws=10000000 is out of range"),
-        ({"random_seed": -1}, ValueError, r"random_seed must be None or a non-negative integer, got -1"),
+        ({"random_seed": -1}, ValueError, r"fit: random_seed must be None or an integer with 0 <= random_seed, got -1"),
         ({"progressbar": "no"}, TypeError, r"progressbar must be True or False, got 'no' \(str\)"),
         # values that used to be taken silently
         ({"correlated": "no"}, TypeError, r"correlated must be True or False, got 'no' \(str\)"),
         ({"standardize": "False"}, TypeError, r"standardize must be True or False, got 'False'"),
         ({"priors": {"sd": Prior("HalfNormal", sigma=1)}, "target_accept": "high"}, ValueError,
-         r"target_accept must be a number in \[0.5, 1\), got 'high'"),
+         r"fit: target_accept must be a number, got 'high' \(str\)"),
     ],
 )
 def test_bad_arguments(df, kwargs, exc, match, mock_sampler):
@@ -363,7 +365,7 @@ def test_dropna_that_leaves_no_rows_says_so(df):
     "kwargs, error, match",
     [
         ({"method": "vi"}, ValueError, "method='vi' is not one of 'nuts', 'advi', 'pathfinder'"),
-        ({"method": "advi", "iterations": 0}, ValueError, "iterations must be a positive integer"),
+        ({"method": "advi", "iterations": 0}, ValueError, "fit: iterations=0 is out of range: choose 1 <= iterations"),
     ],
 )
 def test_bad_method_arguments_are_refused(df, kwargs, error, match):

@@ -15,8 +15,8 @@ pm = pytest.importorskip("pymc")
 from pandas_hier.backend import model as hm  # noqa: E402
 from pandas_hier.design import ModelData, resolve_parameterization, structure_key  # noqa: E402
 from pandas_hier.names import ScaleKind  # noqa: E402
-from pandas_hier.posterior import draw_coefficients  # noqa: E402
 from pandas_hier.options import FitOptions  # noqa: E402
+from pandas_hier.posterior import draw_coefficients  # noqa: E402
 from pandas_hier.stats import leaf_stats  # noqa: E402
 
 
@@ -237,10 +237,10 @@ def test_option_combinations_build_with_finite_logp_and_gradient(param, sd_per, 
         ({"parameterization": "marginal", "likelihood": "cauchy"}, "needs likelihood='normal'"),
         ({"parameterization": "marginal", "likelihood": "studentt"}, "needs likelihood='normal'"),
         ({"correlated": True, "sd_per": "parent"}, "correlated=True needs sd_per='level'"),
-        ({"nu": 3.0}, "nu= applies to likelihood='studentt' only"),
+        ({"nu": 3.0}, "fit: nu=3.0 applies to likelihood='studentt' only, not likelihood='normal'"),
         ({"sd_per": "group"}, "sd_per='group' is not one of 'level', 'parent'"),
         ({"parameterization": "ncp"}, "is not one of 'auto', 'marginal', 'centered', 'noncentered'"),
-        ({"target_accept": 1.0}, "target_accept must be a number in"),
+        ({"target_accept": 1.0}, r"fit: target_accept=1.0 is out of range: choose 0.5 <= target_accept < 1"),
         ({"priors": {"sd": 1.0}}, "must be a pandas_hier.Prior"),
     ],
 )
