@@ -17,24 +17,20 @@ from math import prod
 
 import numpy as np
 
+from pandas_hier.backend import compat
+
 __all__ = ["compile_pyfunc"]
 
 
 def nogil_numba_mode():
-    """PyTensor's NUMBA mode, except that the compiled function releases the GIL, so that
-    nutpie's chains, each calling it from its own thread, run in parallel."""
+    """PyTensor's NUMBA mode, except that the compiled function releases the GIL where the
+    installed PyTensor allows it (:mod:`~pandas_hier.backend.compat`), so that nutpie's chains,
+    each calling it from its own thread, run in parallel."""
     from pytensor.compile.mode import Mode, get_mode
-    from pytensor.link.numba.dispatch.basic import numba_njit
-    from pytensor.link.numba.linker import NumbaLinker
-
-    class NogilNumbaLinker(NumbaLinker):
-        def jit_compile(self, fn_and_cache):
-            fn, cache_key = fn_and_cache
-            cache = cache_key is not None and _distinct_cache_key(fn.py_func, "_nogil")
-            return numba_njit(fn.py_func, final_function=True, cache=cache, nogil=True)
 
     numba = get_mode("NUMBA")
-    return Mode(linker=NogilNumbaLinker(), optimizer=numba.provided_optimizer)
+    linker = compat.nogil_linker()
+    return numba if linker is None else Mode(linker=linker, optimizer=numba.provided_optimizer)
 
 
 def with_data(compiled, values):
@@ -51,28 +47,15 @@ def with_data(compiled, values):
     >>> with_data(compile_pyfunc(m), {"x": [1, 2, 3]})._shared_data["x"].dtype
     dtype('float64')
     """
-    current = compiled._shared_data
+    current = compat.shared_data(compiled)
+    if not current:
+        return compiled.with_data(**values)
     return compiled.with_data(
         **{
             k: np.ascontiguousarray(v, dtype=np.asarray(current[k]).dtype)
             for k, v in values.items()
         }
     )
-
-
-def _distinct_cache_key(py_func, suffix: str) -> bool:
-    """Give ``py_func`` its own entry in PyTensor's numba cache (the key ignores compile flags,
-    so a GIL-holding build of the same graph would otherwise be loaded); False if impossible."""
-    try:
-        from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
-    except ImportError:  # pragma: no cover - layout of another PyTensor version
-        return False
-    key = CACHED_SRC_FUNCTIONS.get(py_func)
-    if key is None:
-        return False
-    if not key.endswith(suffix):
-        CACHED_SRC_FUNCTIONS[py_func] = key + suffix
-    return True
 
 
 def compile_pyfunc(model, mode=None):
@@ -214,9 +197,8 @@ def _is_data(model, var) -> bool:
 
 def _raw(fn):
     """A thread-safe callable for a compiled PyTensor function: the numba backend's jitted
-    function itself (pure, and without the ~100 us of ``Function.__call__``), else a copy of the
-    function per caller (a ``Function`` reuses its storage, so chains must not share one)."""
-    jit = getattr(getattr(fn, "vm", None), "jit_fn", None)
-    if jit is not None:
-        return jit
-    return fn.copy()
+    function itself where available (:func:`~pandas_hier.backend.compat.jit_core`), else a copy
+    of the function per caller (a ``Function`` reuses its storage, so chains must not share
+    one)."""
+    jit = compat.jit_core(fn)
+    return jit if jit is not None else fn.copy()
