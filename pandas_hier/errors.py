@@ -127,6 +127,9 @@ class HierSamplingWarning(UserWarning):
 
     Examples
     --------
+    Turning them into errors (skipped as a doctest: a real fit runs in
+    :func:`pandas_hier.fit`'s example):
+
     >>> import warnings
     >>> import pandas_hier
     >>> with warnings.catch_warnings():

@@ -46,8 +46,11 @@ def forest(
 
     Examples
     --------
-    >>> ax = fit.plot_forest("county", "month")  # doctest: +SKIP
-    >>> ax.figure.savefig("county_slopes.png")  # doctest: +SKIP
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = forest(fit, "county", "month")
+    >>> len(ax.get_yticklabels()) == len(fit.tables["county"])
+    True
     """
     import matplotlib.pyplot as plt
 

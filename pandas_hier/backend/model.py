@@ -287,7 +287,8 @@ def build_model(
     Examples
     --------
     >>> from pandas_hier.fitting import build  # builds ModelData from a frame, then calls this
-    >>> build(df, "month", "salary", levels=["state", "county"]).model  # doctest: +SKIP
+    >>> type(build(df, "month", "salary", levels=["state", "county"]).model).__name__
+    'Model'
     """
     coords = {k: list(v) for k, v in data.coords.items()}
     for depth, level in enumerate(data.levels):
