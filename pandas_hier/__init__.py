@@ -22,6 +22,7 @@ from pandas_hier.errors import (
     DivergenceWarning,
     DroppedRowsWarning,
     HierError,
+    HierFileError,
     HierSamplingWarning,
     HierValidationError,
     InvalidParameterError,
@@ -32,7 +33,7 @@ from pandas_hier.errors import (
     TreeDepthWarning,
 )
 from pandas_hier.fitting import HierFit, fit
-from pandas_hier.io import HierFileError, load
+from pandas_hier.loading import load
 from pandas_hier.options import Prior
 
 __version__ = "0.1.0"

@@ -30,13 +30,12 @@ import numbers
 from collections.abc import Hashable
 
 import numpy as np
-import pandas as pd
 
-from pandas_hier.errors import ColumnNotFoundError, InvalidParameterError
+from pandas_hier.errors import InvalidParameterError
 
 __all__ = [
-    "Boolean", "Callable_", "ColumnNotFoundError", "Columns", "Instance", "Integer", "Interval",
-    "InvalidParameterError", "NoneOr", "Options", "Real", "check_columns", "check_params",
+    "Boolean", "Callable_", "Instance", "Integer", "Interval",
+    "InvalidParameterError", "NoneOr", "Options", "Real", "check_params",
     "close_match", "validate_params",
 ]  # fmt: skip
 
@@ -143,14 +142,6 @@ class Interval(_Constraint):
         Which bounds belong to the range.
     hint : str, optional
         Appended to the out-of-range message (after "; " unless it starts with punctuation).
-
-    Examples
-    --------
-    >>> target_accept = Interval("real", 0.5, 1, closed="left")
-    >>> target_accept.accepts(0.99), Interval("int", 1, 9).accepts(True)
-    (True, False)
-    >>> target_accept.error("target_accept", 1.0)
-    'target_accept=1.0 is out of range: choose 0.5 <= target_accept < 1'
     """
 
     show_value = True
@@ -200,11 +191,6 @@ class Interval(_Constraint):
 
 class Integer(Interval):
     """``Interval("int", lo, hi, closed, hint=hint)``.
-
-    Examples
-    --------
-    >>> Integer(1, 64).error("chains", 65)
-    'chains=65 is out of range: choose 1 <= chains <= 64'
     """
 
     def __init__(self, lo=None, hi=None, closed: str = "both", *, hint: str | None = None):
@@ -214,11 +200,6 @@ class Integer(Interval):
 
 class Real(Interval):
     """``Interval("real", lo, hi, closed, hint=hint)``.
-
-    Examples
-    --------
-    >>> Real(0, None, closed="neither").error("sigma", 0)
-    'sigma=0 is out of range: choose 0 < sigma'
     """
 
     def __init__(self, lo=None, hi=None, closed: str = "both", *, hint: str | None = None):
@@ -228,11 +209,6 @@ class Real(Interval):
 
 class Options(_Constraint):
     """The value must equal one of ``choices`` (a bool never counts as 0 or 1 here).
-
-    Examples
-    --------
-    >>> Options("level", "parent").error("sd_per", "group")
-    "sd_per='group' is not one of 'level', 'parent'"
     """
 
     def __init__(self, *choices, hint: str | None = None):
@@ -262,11 +238,6 @@ class Options(_Constraint):
 
 class Boolean(_Constraint):
     """``True`` or ``False`` (``bool`` or ``numpy.bool_``); the string "False" is refused.
-
-    Examples
-    --------
-    >>> Boolean().error("dropna", "False")
-    "dropna must be True or False, got 'False' (str)"
     """
 
     show_value = True
@@ -280,11 +251,6 @@ class Boolean(_Constraint):
 
 class Instance(_Constraint):
     """An instance of any of ``types``; a bare type in a constraint list means the same.
-
-    Examples
-    --------
-    >>> Instance(pd.DataFrame).error("data", [1, 2])
-    'data must be a DataFrame, got list'
     """
 
     def __init__(self, *types: type):
@@ -300,11 +266,6 @@ class Instance(_Constraint):
 
 class Callable_(_Constraint):
     """Any callable (named with a trailing underscore to leave ``typing.Callable`` alone).
-
-    Examples
-    --------
-    >>> Callable_().accepts(len), Callable_().error("transform", 3)
-    (True, 'transform must be a callable, got int')
     """
 
     def type_ok(self, value) -> bool:
@@ -316,11 +277,6 @@ class Callable_(_Constraint):
 
 class NoneOr(_Constraint):
     """``None`` or what ``constraint`` accepts: the same as ``[None, constraint]``.
-
-    Examples
-    --------
-    >>> NoneOr(Integer(0)).accepts(None), NoneOr(Integer(0)).accepts(-1)
-    (True, False)
     """
 
     def __init__(self, constraint: _Constraint):
@@ -331,30 +287,6 @@ class NoneOr(_Constraint):
 
     def describe(self, name: str) -> str:
         return _join_or([a.describe(name) for a in _alternatives(self)])
-
-
-class Columns(_Constraint):
-    """A column name or (``many=True``) a list of them, of the frame argument.
-
-    ``role`` says what the columns are for ("outcome", "level", ...). Only the shape of the value
-    is checked with the other parameters; :func:`check_columns` checks that the columns exist.
-
-    Examples
-    --------
-    >>> Columns("level").accepts(["state", "county"]), Columns("outcome", many=False).accepts([])
-    (True, False)
-    """
-
-    def __init__(self, role: str, *, many: bool = True):
-        self.role, self.many, self._args = role, many, (role,)
-
-    def type_ok(self, value) -> bool:
-        if self.many and isinstance(value, (list, tuple, pd.Index)):
-            return all(x is not None and isinstance(x, Hashable) for x in value)
-        return value is not None and isinstance(value, Hashable)
-
-    def describe(self, name: str) -> str:
-        return "a column name" + (" or a list of column names" if self.many else "")
 
 
 def _alternatives(spec) -> list[_Constraint]:
@@ -465,57 +397,3 @@ def validate_params(constraints: dict, *, caller: str | None = None):
     return decorate
 
 
-def _has(columns: pd.Index, key) -> bool:
-    try:
-        return key in columns
-    except TypeError:  # unhashable
-        return False
-
-
-def check_columns(frame: pd.DataFrame, values: dict, *, caller: str) -> None:
-    """Check that every column named by each value (a name or a list of names) is in ``frame``.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-    values : dict
-        Parameter name to a column name, a list of them, or None (skipped).
-    caller : str
-        The prefix of the message.
-
-    Raises
-    ------
-    ColumnNotFoundError
-        A KeyError naming the parameter, the value, a close match and the first 20 columns.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"month": [1], "y": [0.5]})
-    >>> try:
-    ...     check_columns(df, {"by": "monht"}, caller="fit")
-    ... except KeyError as err:
-    ...     print(err)  # doctest: +NORMALIZE_WHITESPACE
-    fit: by='monht' is not a column of the frame; did you mean 'month'? Available columns:
-    'month', 'y'
-    """
-    cols = frame.columns
-    avail = ", ".join(map(_show, cols[:20])) + (f", ... ({len(cols) - 20} more)" * (len(cols) > 20))
-    for name, value in values.items():
-        many = isinstance(value, (list, pd.Index))
-        many = many or (isinstance(value, tuple) and not _has(cols, value))
-        missing = [c for c in (value if many else [value]) if c is not None and not _has(cols, c)]
-        if not missing:
-            continue
-        guesses = [_closest(c, cols) for c in missing]
-        if many:
-            parts = [_show(c) + ("" if g is None else f" (did you mean {_show(g)}?)")
-                     for c, g in zip(missing, guesses)]  # fmt: skip
-            what = "a column that is" if len(missing) == 1 else f"{len(missing)} columns that are"
-            text = f"names {what} not in the frame: {', '.join(parts)}."
-        else:
-            g = guesses[0]
-            text = "is not a column of the frame"
-            text += "." if g is None else f"; did you mean {_show(g)}?"
-        raise ColumnNotFoundError(
-            f"{caller}: {name}={_show(value)} {text} Available columns: {avail or '(none)'}"
-        )

@@ -97,6 +97,11 @@ def log_likelihood(fit, data: pd.DataFrame | None = None):
     Returns
     -------
     xarray.DataArray
+
+    Examples
+    --------
+    >>> fit.log_likelihood().dims
+    ('chain', 'draw', 'obs')
     """
     import xarray as xr
 
@@ -117,6 +122,16 @@ def loo(fit, data: pd.DataFrame | None = None):
     Returns
     -------
     arviz ELPDData
+        ``elpd``, its standard error, ``p``, and Pareto k per row.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # Pareto k warnings on these prior draws
+    ...     result = fit.loo()
+    >>> bool(np.isfinite(result.elpd))
+    True
     """
     import arviz as az
     import xarray as xr

@@ -33,6 +33,7 @@ __all__ = [
     "TreeDepthWarning",
     "ColumnNotFoundError",
     "HierError",
+    "HierFileError",
     "HierValidationError",
     "InvalidParameterError",
     "LevelsNotRecordedError",
@@ -98,6 +99,22 @@ class ColumnNotFoundError(InvalidParameterError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0]) if self.args else ""
+
+
+class HierFileError(HierError, OSError):
+    """A file is not a loadable pandas-hier fit: truncated, foreign, or of a newer format.
+
+    The message names the file and the problem.
+
+    Examples
+    --------
+    >>> import pandas_hier
+    >>> try:
+    ...     pandas_hier.load("no-such-file.hier")
+    ... except pandas_hier.HierFileError as err:
+    ...     print(err)
+    no-such-file.hier: no such file
+    """
 
 
 class LevelsNotRecordedError(HierError, KeyError):

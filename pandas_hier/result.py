@@ -15,7 +15,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from pandas_hier import names
+from pandas_hier import checks, names
 from pandas_hier import predict as _predict
 from pandas_hier._facade import facade
 from pandas_hier._params import Real, close_match, validate_params
@@ -313,47 +313,10 @@ class HierFit:
         >>> {"posterior_predictive", "observed_data"} <= set(checked.idata.children)
         True
         """
-        from pandas_hier.checks import posterior_predictive_tree
+        return self._with_tree(checks.posterior_predictive_tree(self, data, random_seed))
 
-        return self._with_tree(posterior_predictive_tree(self, data, random_seed))
-
-    def log_likelihood(self, data: pd.DataFrame | None = None):
-        """Pointwise log-likelihood ``(chain, draw, obs)`` of the training data (or ``data``).
-
-        Examples
-        --------
-        >>> fit.log_likelihood().dims
-        ('chain', 'draw', 'obs')
-        """
-        from pandas_hier.checks import log_likelihood
-
-        return log_likelihood(self, data)
-
-    def loo(self, data: pd.DataFrame | None = None):
-        """PSIS-LOO cross-validation (ArviZ) from the pointwise log-likelihood.
-
-        Parameters
-        ----------
-        data : pandas.DataFrame, optional
-            The training data; needed only after :func:`load`.
-
-        Returns
-        -------
-        arviz ELPDData
-            ``elpd``, its standard error, ``p``, and Pareto k per row.
-
-        Examples
-        --------
-        >>> import warnings
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore")  # Pareto k warnings on these prior draws
-        ...     result = fit.loo()
-        >>> bool(np.isfinite(result.elpd))
-        True
-        """
-        from pandas_hier.checks import loo
-
-        return loo(self, data)
+    log_likelihood = facade(checks.log_likelihood, target=lambda fit: fit)
+    loo = facade(checks.loo, target=lambda fit: fit)
 
     def _with_tree(self, tree) -> HierFit:
         values = {k: getattr(self, k) for k in self.__slots__}

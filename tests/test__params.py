@@ -13,8 +13,6 @@ from hypothesis import strategies as st
 from pandas_hier._params import (
     Boolean,
     Callable_,
-    ColumnNotFoundError,
-    Columns,
     Instance,
     Integer,
     Interval,
@@ -22,7 +20,6 @@ from pandas_hier._params import (
     NoneOr,
     Options,
     Real,
-    check_columns,
     check_params,
     close_match,
     validate_params,
@@ -231,19 +228,6 @@ def test_none_or_is_the_same_as_none_in_the_list():
     )  # fmt: skip
 
 
-def test_several_alternatives_keep_suggestion_and_hint():
-    raises(
-        "fit: chains must be an integer with 1 <= chains <= 64 or one of 'auto', got 'atuo'; "
-        "did you mean 'auto'?",
-        {"chains": [Integer(1, 64), Options("auto")]}, {"chains": "atuo"},
-    )  # fmt: skip
-    raises(
-        "fit: by must be None, a column name or a list of column names or True or False, "
-        "got {'a': 1} (dict)",
-        {"by": [None, Columns("group"), Boolean()]}, {"by": {"a": 1}},
-    )  # fmt: skip
-
-
 def test_undeclared_and_absent_parameters_are_not_checked():
     check_params({"draws": [Integer(1)]}, {"tune": -5, "other": object()}, caller="fit")
 
@@ -348,74 +332,16 @@ def test_decorator_refuses_constraints_for_missing_parameters():
             return draws
 
 
-# -------------------------------------------------------------------------------------- columns
-FRAME = pd.DataFrame({"state": ["NY"], "county": ["Kings"], "month": [1], "y": [0.5]})
-
-
-def test_misspelt_column_with_close_match():
-    message = (
-        "fit: by='monht' is not a column of the frame; did you mean 'month'? "
-        "Available columns: 'state', 'county', 'month', 'y'"
-    )
-    with pytest.raises(KeyError) as info:
-        check_columns(FRAME, {"by": "monht"}, caller="fit")
-    assert str(info.value) == message
-    assert isinstance(info.value, (ColumnNotFoundError, InvalidParameterError, ValueError))
-
-
-def test_missing_column_without_close_match():
-    with pytest.raises(KeyError) as info:
-        check_columns(FRAME, {"y": "zzz"}, caller="fit")
-    assert str(info.value) == (
-        "fit: y='zzz' is not a column of the frame. Available columns: 'state', 'county', "
-        "'month', 'y'"
-    )
-
-
-def test_list_with_two_missing_columns_names_both():
-    with pytest.raises(ColumnNotFoundError) as info:
-        check_columns(FRAME, {"levels": ["state", "cuonty", "town"], "y": "y"}, caller="encode")
-    assert str(info.value) == (
-        "encode: levels=['state', 'cuonty', 'town'] names 2 columns that are not in the frame: "
-        "'cuonty' (did you mean 'county'?), 'town'. Available columns: 'state', 'county', "
-        "'month', 'y'"
-    )
-
-
-def test_present_columns_and_none_pass():
-    check_columns(FRAME, {"levels": ["state", "county"], "y": "y", "weights": None}, caller="fit")
-    check_columns(FRAME, {"levels": ("state", "county")}, caller="fit")
-
-
-def test_integer_column_names():
-    frame = pd.DataFrame([[1, 2, 3]])
-    check_columns(frame, {"levels": [0, 1], "y": 2}, caller="fit")
-    with pytest.raises(KeyError) as info:
-        check_columns(frame, {"y": "1"}, caller="fit")
-    assert str(info.value) == (
-        "fit: y='1' is not a column of the frame; did you mean 1? Available columns: 0, 1, 2"
-    )
-    with pytest.raises(KeyError) as info:
-        check_columns(frame, {"levels": [0, 7]}, caller="fit")
-    assert str(info.value) == (
-        "fit: levels=[0, 7] names a column that is not in the frame: 7. "
-        "Available columns: 0, 1, 2"
-    )
-
-
-def test_available_columns_are_truncated():
-    frame = pd.DataFrame(np.zeros((1, 25)), columns=[f"c{i:02d}" for i in range(25)])
-    with pytest.raises(KeyError) as info:
-        check_columns(frame, {"y": "zzz"}, caller="fit")
-    assert str(info.value).endswith("'c18', 'c19', ... (5 more)")
-
-
-def test_columns_constraint_checks_the_shape_only():
-    many, one = Columns("level"), Columns("outcome", many=False)
-    assert many.accepts("state") and many.accepts(["a", "b"]) and many.accepts(3)
-    assert not many.accepts(None) and not many.accepts([["a"]]) and not many.accepts({"a"})
-    assert not one.accepts(["a"])
-    raises("fit: y must be a column name, got list", {"y": [one]}, {"y": ["a"]})
+def test_several_alternatives_keep_suggestion_and_hint():
+    raises(
+        "fit: chains must be an integer with 1 <= chains <= 64 or one of 'auto', got 'atuo'; "
+        "did you mean 'auto'?",
+        {"chains": [Integer(1, 64), Options("auto")]}, {"chains": "atuo"},
+    )  # fmt: skip
+    raises(
+        "fit: by must be None or True or False, got {'a': 1} (dict)",
+        {"by": [None, Boolean()]}, {"by": {"a": 1}},
+    )  # fmt: skip
 
 
 def test_close_match():
