@@ -93,6 +93,7 @@ def log_likelihood(fit, data: pd.DataFrame | None = None):
     ----------
     fit : HierFit
     data : pandas.DataFrame, optional
+        Rows of training groups to evaluate; default the training data.
 
     Returns
     -------

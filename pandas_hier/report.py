@@ -7,14 +7,13 @@ rows and some row labels, and what to do; ``failure_cases`` keeps every failing 
 Examples
 --------
 >>> import pandas as pd
->>> import pandas_hier
->>> from pandas_hier.report import check
->>> from pandas_hier.schema import input_schema
->>> try:
-...     check(input_schema(["state"]), pd.DataFrame({"state": [None, "NY"]}))
-... except pandas_hier.HierValidationError as err:
-...     print(str(err).splitlines()[1])
-  - column 'state': missing values: 1 rows, e.g. rows 0; fill them, or pass dropna=True to drop those rows (a warning states how many)
+>>> from pandas_hier.report import from_pandera, message
+>>> cases = pd.DataFrame({"column": ["month"], "check": ["finite"], "index": [7],
+...                       "failure_case": [float("inf")]})
+>>> print(message(from_pandera(cases), "data to fit"))
+1 problem in the data to fit:
+  - column 'month': infinite values: 1 rows, e.g. rows 7; remove or replace them
+See the error's failure_cases for every failing row.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ __all__ = ["check", "from_pandera", "message"]
 _SHOW_ROWS = 5
 
 # check name -> (what it means, what to do); used to write the error message.
+_REENCODE = "re-encode with df.hier.encode()"
 _EXPLAIN: dict[str, tuple[str, str]] = {
     "column_in_dataframe": ("column is not in the frame", "check the spelling"),
     "not_nullable": (
@@ -41,25 +41,18 @@ _EXPLAIN: dict[str, tuple[str, str]] = {
         "a column of that name already exists",
         "pass suffix= to name code columns differently, or drop the column",
     ),
-    "dtype('int64')": ("codes are not integers", "re-encode with df.hier.encode()"),
-    "integer_codes": ("codes are not integers", "re-encode with df.hier.encode()"),
-    "codes_contiguous": (
-        "codes are not contiguous from 0 (rows filtered after encode?)",
-        "re-encode with df.hier.encode()",
-    ),
+    "dtype('int64')": ("codes are not integers", _REENCODE),
+    "integer_codes": ("codes are not integers", _REENCODE),
+    "codes_contiguous": ("codes are not contiguous from 0 (rows filtered after encode?)", _REENCODE),
     "one_code_per_path": (
-        "codes no longer match one label path each (labels edited after encode?)",
-        "re-encode with df.hier.encode()",
+        "codes no longer match one label path each (labels edited after encode?)", _REENCODE
     ),
-    "one_parent": (
-        "a child code maps to more than one parent code",
-        "re-encode with df.hier.encode()",
-    ),
+    "one_parent": ("a child code maps to more than one parent code", _REENCODE),
     "parent_code_exists": (
         "parent codes not found in the parent level's table",
         "derive tables with df.hier.tables() instead of editing them",
     ),
-    "greater_than_or_equal_to(0)": ("negative codes", "re-encode with df.hier.encode()"),
+    "greater_than_or_equal_to(0)": ("negative codes", _REENCODE),
     "numeric": (
         "not a column of real numbers",
         "convert it, e.g. with pd.to_numeric (complex values: take .real or abs() explicitly)",

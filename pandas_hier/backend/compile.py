@@ -66,11 +66,10 @@ def compile_pyfunc(model, mode=None):
     --------
     >>> import pymc as pm
     >>> from pandas_hier.backend.compile import compile_pyfunc
-    >>> with pm.Model() as m:
-    ...     s = pm.HalfNormal("s", 1.0)
-    >>> compiled = compile_pyfunc(m)
-    >>> compiled.n_dim
-    1
+    >>> with pm.Model(coords={"g": ["a", "b"]}) as m:
+    ...     mu = pm.Normal("mu", 0.0, 1.0, dims="g")
+    >>> compile_pyfunc(m).n_dim
+    2
     """
     import pytensor
     import pytensor.tensor as pt

@@ -76,43 +76,28 @@ def sample(built, sampler: str, *, draws, tune, chains, seed, progressbar, targe
     import pymc as pm
 
     model = built.model
+    common = {"draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept}
     if sampler == "nutpie":
         import nutpie
 
         started = time.perf_counter()
-        model = compiled(built)
+        nuts_model = compiled(built)
         compile_s = time.perf_counter() - started
+        # Stan-style mass matrix from the draws' variance: nutpie's default also divides by the
+        # gradients' variance, which is 0 where a weakly identified sd's log-density is flat,
+        # and blew that coordinate's scale up to ~1e8 (see docs/model.md).
         return compile_s, nutpie.sample(
-            model,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            seed=seed,
-            progress_bar=progressbar,
-            save_warmup=False,
-            target_accept=target_accept,
-            # Stan-style mass matrix from the draws' variance: nutpie's default also divides by
-            # the gradients' variance, which is 0 where a weakly identified sd's log-density is
-            # flat, and blew that coordinate's scale up to ~1e8 (see docs/model.md).
-            adaptation="draw_diag",
-        )
+            nuts_model, seed=seed, progress_bar=progressbar, save_warmup=False,
+            adaptation="draw_diag", **common,
+        )  # fmt: skip
     kwargs = {} if sampler == "pymc" else {"nuts_sampler": sampler}
     with warnings.catch_warnings():
         # PyMC's own convergence messages are replaced by ours, which name the level.
         warnings.filterwarnings("ignore", message=".*(r_hat|rhat|effective sample|diverg).*")
         return None, pm.sample(
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            random_seed=seed,
-            progressbar=progressbar,
-            target_accept=target_accept,
-            model=model,
-            compute_convergence_checks=False,
-            **kwargs,
-        )
-
-
+            random_seed=seed, progressbar=progressbar, model=model,
+            compute_convergence_checks=False, **common, **kwargs,
+        )  # fmt: skip
 
 
 def approximate(built, method: str, *, draws, iterations, seed, progressbar):

@@ -6,19 +6,8 @@ Template of :mod:`pandas_hier.kernels.generate`, which puts the per-group functi
 """
 
 # --- for tooling only: the generator replaces everything above the marker line with the
-# generated module's own header (D, PIVOT_MAX, _JIT, _floor1 and, for the driver, the per-group
-# functions), so that this file can be read, linted and imported like any other.
-import numpy as np
-from numba import njit
-
-D = 2
-PIVOT_MAX = 1e12
-_JIT = {"cache": False, "nogil": True}
-
-
-@njit(**_JIT)
-def _floor1(x):
-    return x if x > 1.0 else 1.0
+# generated module's own header, so that this file can be read, linted and imported as it is.
+from pandas_hier.kernels.templates._tooling import _JIT, PIVOT_MAX, D, _floor1, njit, np  # noqa: F401
 
 
 def _per_group(*args):  # stand-ins for the generated per-group functions
@@ -29,6 +18,16 @@ up_diag = up_tri = down_diag = down_tri = draw_diag = draw_tri = _per_group
 
 
 # --- template: everything below is copied into the generated module ---
+
+@njit(**_JIT)
+def _level(off, loff, parents, zero, root, lev):
+    """Level ``lev``'s groups ``lo:hi``, where its parents start, their map, and whether each
+    group has its own scale row (else one row serves the level)."""
+    base = root if lev == 1 else off[lev - 2]
+    par = zero if lev == 1 else parents
+    pg = 1 if loff[lev] - loff[lev - 1] > 1 else 0
+    return off[lev - 1], off[lev], base, par, pg
+
 
 @njit(**_JIT)
 def up_pass(sigma, Ls, loff, kinds, n, xtx, xty, yty, parents, off, m0, s0):
@@ -53,10 +52,7 @@ def up_pass(sigma, Ls, loff, kinds, n, xtx, xty, yty, parents, off, m0, s0):
         c[j] = -0.5 * n[g] * logc - 0.5 * yty[g] * inv
     logdet = 0.0
     for lev in range(k, 0, -1):
-        lo, hi = off[lev - 1], off[lev]
-        base = root if lev == 1 else off[lev - 2]
-        par = zero if lev == 1 else parents
-        pg = 1 if loff[lev] - loff[lev - 1] > 1 else 0
+        lo, hi, base, par, pg = _level(off, loff, parents, zero, root, lev)
         if kinds[lev - 1] == 1:
             logdet += up_tri(P, h, c, K, R, Ls, loff[lev - 1], pg, lo, hi, par, base, P, h, c)
         else:
@@ -99,10 +95,7 @@ def loglik_grad(sigma, Ls, loff, kinds, n, xtx, xty, yty, parents, off, m0, s0, 
         mean[total, a] = m0[a]
     down_diag(P, h, K, L0, 0, 0, root, total, zero, total, mean, cov, L0, False)
     for lev in range(1, k + 1):
-        lo, hi = off[lev - 1], off[lev]
-        base = root if lev == 1 else off[lev - 2]
-        par = zero if lev == 1 else parents
-        pg = 1 if loff[lev] - loff[lev - 1] > 1 else 0
+        lo, hi, base, par, pg = _level(off, loff, parents, zero, root, lev)
         if kinds[lev - 1] == 1:
             down_tri(P, h, K, Ls, loff[lev - 1], pg, lo, hi, par, base, mean, cov, dL, True)
         else:
@@ -136,10 +129,7 @@ def draw(sigmas, Ls, loff, kinds, n, xtx, xty, yty, parents, off, m0, s0, eps):
         e = eps[s]
         draw_diag(P, h, K, R, L0, 0, 0, root, total, zero, total, th, e)
         for lev in range(1, k + 1):
-            lo, hi = off[lev - 1], off[lev]
-            base = root if lev == 1 else off[lev - 2]
-            par = zero if lev == 1 else parents
-            pg = 1 if loff[lev] - loff[lev - 1] > 1 else 0
+            lo, hi, base, par, pg = _level(off, loff, parents, zero, root, lev)
             if kinds[lev - 1] == 1:
                 draw_tri(P, h, K, R, Ls[s], loff[lev - 1], pg, lo, hi, par, base, th, e)
             else:

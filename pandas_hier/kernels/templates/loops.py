@@ -9,22 +9,21 @@ the unrolled code writes no other entry.
 """
 
 # --- for tooling only: the generator replaces everything above the marker line with the
-# generated module's own header (D, PIVOT_MAX, _JIT, _floor1 and, for the driver, the per-group
-# functions), so that this file can be read, linted and imported like any other.
-import numpy as np
-from numba import njit
-
-D = 2
-PIVOT_MAX = 1e12
-_JIT = {"cache": False, "nogil": True}
-
-
-@njit(**_JIT)
-def _floor1(x):
-    return x if x > 1.0 else 1.0
-
+# generated module's own header, so that this file can be read, linted and imported as it is.
+from pandas_hier.kernels.templates._tooling import _JIT, PIVOT_MAX, D, _floor1, njit, np  # noqa: F401
 
 # --- template: everything below is copied into the generated module ---
+
+@njit(**_JIT)
+def _matmul(A, B, out):
+    """out = A B for D x D matrices."""
+    for i in range(D):
+        for b in range(D):
+            s = 0.0
+            for a in range(D):
+                s += A[i, a] * B[a, b]
+            out[i, b] = s
+
 
 @njit(**_JIT)
 def up_diag(P, h, c, K, R, Ls, row0, per_group, lo, hi, parent, base, Pp, hp, cp):
@@ -122,12 +121,7 @@ def _down(P, h, K, Ls, row0, per_group, lo, hi, parent, base, mean, cov, dL, wan
             for a in range(D):
                 s += W[0, i, a] * mean[q, a] + K[j, i, a] * h[j, a]
             mean[j, i] = s
-        for i in range(D):  # W1 = A V_p
-            for b in range(D):
-                s = 0.0
-                for a in range(D):
-                    s += W[0, i, a] * cov[q, a, b]
-                W[1, i, b] = s
+        _matmul(W[0], cov[q], W[1])  # W1 = A V_p
         for i in range(D):
             for b in range(i + 1):
                 s = K[j, i, b]
@@ -154,12 +148,7 @@ def _down(P, h, K, Ls, row0, per_group, lo, hi, parent, base, mean, cov, dL, wan
                     s += P[j, i, a] * W[0, a, b]
                 W[2, i, b] = s
                 W[2, b, i] = s
-        for i in range(D):  # W3 = Q V_p
-            for b in range(D):
-                s = 0.0
-                for a in range(D):
-                    s += W[2, i, a] * cov[q, a, b]
-                W[3, i, b] = s
+        _matmul(W[2], cov[q], W[3])  # W3 = Q V_p
         for i in range(D):  # W4 = S = aa' + Q V_p Q - Q
             for b in range(D):
                 s = w[1, i] * w[1, b] - W[2, i, b]
