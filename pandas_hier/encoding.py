@@ -14,8 +14,13 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pandas_hier import _codes, report, schema
+from pandas_hier._params import Boolean, validate_params
 from pandas_hier.errors import DroppedRowsWarning, HierValidationError, NotEncodedError, warn
 from pandas_hier.hierarchy import ATTRS_KEY, Hierarchy, hierarchy_of
+
+#: The arguments these functions declare (levels are checked by Hierarchy and the schemas).
+_FRAME: dict = {"df": [pd.DataFrame], "suffix": [None, str]}
+_ENCODE: dict = {**_FRAME, "dropna": [Boolean()]}
 
 __all__ = [
     "ATTRS_KEY", "Hierarchy", "check_structure", "decode", "encode", "hierarchy_of", "tables",
@@ -106,6 +111,7 @@ def warn_dropped(n_dropped: int, n_rows: int, columns: Sequence[Hashable]) -> No
     )
 
 
+@validate_params(_ENCODE, caller="encode")
 def encode(
     df: pd.DataFrame,
     levels: Sequence[Hashable] | None = None,
@@ -173,8 +179,6 @@ def encode(
     >>> "state_idx" in df.columns  # the caller's frame is untouched
     False
     """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"encode expects a pandas DataFrame, got {type(df).__name__}")
     hier = hierarchy_of(df, levels, suffix)
     own_codes = set(hierarchy_of(df).code_columns) if ATTRS_KEY in df.attrs else set()
     check_structure(df, hier, replaceable=own_codes)
@@ -238,6 +242,7 @@ def _encode_with_tables(df: pd.DataFrame, hier: Hierarchy) -> tuple[pd.DataFrame
     return enc, _tables(enc, hier, codes, sizes)
 
 
+@validate_params(_FRAME, caller="tables")
 def tables(
     df: pd.DataFrame,
     levels: Sequence[Hashable] | None = None,
@@ -285,6 +290,7 @@ def tables(
     return _tables(df, *_checked(df, levels, suffix))
 
 
+@validate_params(_FRAME, caller="validate")
 def validate(
     df: pd.DataFrame,
     levels: Sequence[Hashable] | None = None,
@@ -333,6 +339,7 @@ def validate(
     return df
 
 
+@validate_params(_FRAME, caller="decode")
 def decode(
     df: pd.DataFrame,
     level: Hashable,

@@ -233,7 +233,7 @@ def test_bad_levels_argument(df, levels, match):
 
 
 def test_encode_rejects_non_frames():
-    with pytest.raises(TypeError, match="expects a pandas DataFrame, got Series"):
+    with pytest.raises(TypeError, match="encode: df must be a DataFrame, got Series"):
         pandas_hier.encode(pd.Series([1, 2]), ["a"])
 
 

@@ -18,6 +18,7 @@ from pytensor.graph.op import Op
 from pytensor.link.numba.dispatch.basic import numba_njit, register_funcify_default_op_cache_key
 
 from pandas_hier.kernels import digest, kernel, marginal_loglik_grad
+from pandas_hier.names import ScaleKind
 
 __all__ = ["MarginalLoglik", "marginal_loglik"]
 
@@ -92,7 +93,7 @@ def marginal_loglik(sigma, Ls, kinds, stats, parents, m0, s0):
         Noise sd.
     Ls : list of tensor
         Per level, the offset scale: ``(1, d, d)`` (shared by the level) or ``(groups, d, d)``.
-    kinds : sequence of {"diag", "tri"}
+    kinds : sequence of ScaleKind
         Per level, the pattern of the scale matrices (entries outside it are taken as zero).
     stats : LeafStats
         Leaf sufficient statistics (arrays or tensors).
@@ -109,7 +110,8 @@ def marginal_loglik(sigma, Ls, kinds, stats, parents, m0, s0):
     >>> s = pt.dscalar("s")
     >>> stats = LeafStats(np.ones(1), np.ones((1, 1, 1)), np.zeros((1, 1)), np.zeros(1))
     >>> L, parent = [np.zeros((1, 1, 1))], [np.zeros(1, np.int64)]
-    >>> ll = marginal_loglik(s, L, ["diag"], stats, parent, [0.0], [1.0])
+    >>> from pandas_hier.names import ScaleKind
+    >>> ll = marginal_loglik(s, L, [ScaleKind.LEVEL], stats, parent, [0.0], [1.0])
     >>> round(float(ll.eval({s: 1.0})), 6)  # y = 0 ~ N(theta, 1), theta ~ N(0, 1)
     -1.265512
     """
@@ -119,7 +121,7 @@ def marginal_loglik(sigma, Ls, kinds, stats, parents, m0, s0):
     off = pt.concatenate([pt.zeros(1, "int64"), pt.cumsum(pt.stack([p.shape[0] for p in parents]))])
     Ls_all = Ls[0] if len(Ls) == 1 else pt.concatenate(Ls)
     parents_all = (parents[0] if len(parents) == 1 else pt.concatenate(parents)).astype("int64")
-    kinds = np.array([{"diag": 0, "tri": 1}[x] for x in kinds], np.int64)
+    kinds = np.array([ScaleKind(x).triangular for x in kinds], np.int64)
     return MarginalLoglik(len(m0))(
         sigma, Ls_all, loff, kinds, stats.n, stats.xtx, stats.xty, stats.yty, parents_all, off,
         np.asarray(m0, float), np.asarray(s0, float),

@@ -41,6 +41,7 @@ import pytensor.tensor as pt
 from pandas_hier import families, names
 from pandas_hier.design import ModelData, structure_key
 from pandas_hier.kernels import smallmat as sm
+from pandas_hier.names import ScaleKind
 from pandas_hier.options import FitOptions, Prior
 from pandas_hier.stats import LeafStats
 
@@ -106,7 +107,7 @@ def _level_scale(data, built_sds, depth: int, v: np.ndarray):
     d = data.d
     kind, value = built_sds[depth]
     entries: list = [[None] * d for _ in range(d)]
-    if kind == "chol":
+    if kind is ScaleKind.CHOL:
         for a, i in enumerate(v):
             for b, j in enumerate(v[: a + 1]):
                 entries[i][j] = value[a, b]
@@ -119,8 +120,9 @@ def _level_scale(data, built_sds, depth: int, v: np.ndarray):
 def _build_sds(data: ModelData, opts: FitOptions, varying: np.ndarray) -> list:
     """Create the sd (or LKJ) random variables; one entry per level.
 
-    Each entry is ``("diag", tensor)`` with the last axis over varying coefficients (and, with
-    ``sd_per="parent"``, indexed to the level's groups), or ``("chol", matrix)``.
+    Each entry is ``(ScaleKind, tensor)``: for ``LEVEL`` and ``PARENT`` the sds with the last axis
+    over varying coefficients (``PARENT``: indexed to the level's groups), for ``CHOL`` the
+    Cholesky factor.
     """
     out = []
     for depth, level in enumerate(data.levels):
@@ -141,14 +143,14 @@ def _build_sds(data: ModelData, opts: FitOptions, varying: np.ndarray) -> list:
             pm.Deterministic(
                 names.corr(level), corr_chol @ corr_chol.T, dims=(dim, names.coef_dim2(level))
             )
-            out.append(("chol", chol))
+            out.append((ScaleKind.CHOL, chol))
         elif opts.sd_per == "parent" and depth > 0:
             parent_dim = data.levels[depth - 1]
             sd = _sd_rv(names.sd(level), prior, default, scale, dims=(parent_dim, dim))
-            out.append(("diag", sd[data.parents[depth]]))
+            out.append((ScaleKind.PARENT, sd[data.parents[depth]]))
         else:
             sd = _sd_rv(names.sd(level), prior, default, scale, dims=(dim,))
-            out.append(("diag", sd))
+            out.append((ScaleKind.LEVEL, sd))
     return out
 
 
@@ -216,7 +218,7 @@ def _scale_tensor(data: ModelData, built_sds, depth: int, v: np.ndarray):
     d = data.d
     kind, value = built_sds[depth]
     rows = np.asarray(v)[:, None]
-    if kind == "chol":
+    if kind is ScaleKind.CHOL:
         return pt.zeros((d, d))[rows, v[None, :]].set(value)[None]
     if value.ndim == 1:  # one sd per varying coefficient
         return pt.zeros((d, d))[v, v].set(value)[None]
@@ -242,8 +244,7 @@ def _marginal_loglik(
             _scale_tensor(data, sds, depth, np.flatnonzero(varying[depth]))
             for depth in range(len(data.levels))
         ]
-        kinds = ["tri" if kind == "chol" else "diag" for kind, _ in sds]
-        return marginal_loglik(sigma, Ls, kinds, stats, parents, *global_prior)
+        return marginal_loglik(sigma, Ls, [kind for kind, _ in sds], stats, parents, *global_prior)
     P, h, c = _leaf_potential(stats, sigma, pt.log, d)
     for depth in reversed(range(len(data.levels))):
         L = _level_scale(data, sds, depth, np.flatnonzero(varying[depth]))
@@ -335,7 +336,7 @@ def _level_coefficients(data, sds, depth, level, v, parent_theta, how, parent_in
     dims = (level, names.coef_dim(level))
     if len(v) == 0:
         return pm.Deterministic(names.b(level), mu, dims=(level, "coef"))
-    if kind == "chol":
+    if kind is ScaleKind.CHOL:
         if how == "centered":
             sub = pm.MvNormal(names.b_varying(level), mu=mu[:, v], chol=value, dims=dims)
         else:
