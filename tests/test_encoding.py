@@ -1,38 +1,27 @@
-"""Rules of df.hier.encode / tables / validate / decode (issue: foundation)."""
+"""Tests of pandas_hier.encoding: the rules of df.hier.encode / tables / validate / decode."""
 
 from __future__ import annotations
 
 import copy
-import json
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import LEVELS, encoding_frame
 
 import pandas_hier
 from pandas_hier import (
     DroppedRowsWarning,
     HierValidationError,
-    LevelsNotRecordedError,
     NotEncodedError,
 )
-
-LEVELS = ["degree", "state", "county"]
 
 
 @pytest.fixture
 def df() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "degree": ["no", "yes", "yes", "no", "yes", "no"],
-            "state": ["NY", "NY", "CA", "CA", "NY", "NY"],
-            "county": ["Kings", "Kings", "Kings", "Marin", "Erie", "Kings"],
-            "month": [1, 2, 3, 4, 5, 6],
-            "salary": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0],
-        },
-        index=pd.Index([10, 11, 12, 13, 14, 15], name="row"),
-    )
+    """The six-row frame of the encoding tests (not the salary frame of conftest.py)."""
+    return encoding_frame()
 
 
 # ---------------------------------------------------------------- codes
@@ -126,23 +115,7 @@ def test_one_and_string_one_are_different_labels():
     assert enc.loc[0, "g_idx"] == enc.loc[2, "g_idx"] != enc.loc[1, "g_idx"]
 
 
-# ---------------------------------------------------------------- attrs record
-
-
-def test_levels_are_recorded_and_json_serialisable(df):
-    enc = df.hier.encode(LEVELS)
-    assert pandas_hier.hierarchy_of(enc).levels == tuple(LEVELS)
-    json.dumps(enc.attrs)  # to_parquet serialises attrs as JSON; the record must survive that
-    assert df.attrs == {}
-
-
-def test_tables_need_levels_when_the_record_is_lost(df):
-    enc = df.hier.encode(LEVELS)
-    lost = enc.copy()
-    lost.attrs = {}
-    with pytest.raises(LevelsNotRecordedError, match=r"pass levels= explicitly"):
-        lost.hier.tables()
-    assert list(lost.hier.tables(levels=LEVELS)) == LEVELS
+# ---------------------------------------------------------------- re-encoding
 
 
 def test_reencode_without_levels_after_filtering(df):
@@ -204,13 +177,6 @@ def test_many_failing_rows_are_abbreviated(df):
     bad["county"] = None
     with pytest.raises(HierValidationError, match=r"18 rows, e.g. rows 0, 1, 2, 3, 4, \.\.\. \(13 more\)"):
         bad.hier.encode(LEVELS)
-
-
-def test_unhashable_labels_are_reported_with_rows():
-    df = pd.DataFrame({"g": pd.Series([["a"], "b", {"c": 1}], dtype=object)})
-    with pytest.raises(HierValidationError, match="unhashable labels") as info:
-        df.hier.encode(["g"])
-    assert sorted(info.value.failure_cases["index"]) == [0, 2]
 
 
 def test_code_column_clash_is_an_error(df):
@@ -338,29 +304,6 @@ def test_tables_refuse_stale_codes(df):
     edited = enc.assign(county="Kings")
     with pytest.raises(HierValidationError, match="re-encode with df.hier.encode()"):
         edited.hier.tables()
-
-
-def test_lookup_table_schema_catches_tampering(df):
-    tabs = df.hier.encode(LEVELS).hier.tables()
-    tabs["county"].loc[0, "state_idx"] = 42
-    tabs["state"].loc[1, "n_rows"] = 0
-    with pytest.raises(HierValidationError) as info:
-        pandas_hier.schema.validate_tables(tabs, LEVELS)
-    cases = info.value.failure_cases
-    assert set(zip(cases["table"], cases["check"], strict=True)) == {
-        ("county", "parent_code_exists"),
-        ("state", "greater_than_or_equal_to(1)"),
-    }
-
-
-def test_public_schemas_work_in_a_plain_pandera_pipeline(df):
-    import pandera.pandas as pa
-
-    schema = pandas_hier.schema.encoded_schema(LEVELS)
-    enc = df.hier.encode(LEVELS)
-    assert schema.validate(enc) is not None
-    with pytest.raises(pa.errors.SchemaErrors):
-        schema.validate(enc.assign(county_idx=0), lazy=True)
 
 
 # ---------------------------------------------------------------- no mutation

@@ -1,45 +1,66 @@
-"""The kernel module generator and its templates (real Python files read as resources)."""
+"""Tests of pandas_hier.kernels: generated kernels (unrolled and loop forms) and their cache."""
 
 from __future__ import annotations
 
-import ast
-import importlib
-from importlib import resources
-
 import numpy as np
 import pytest
-
-from pandas_hier.kernels import generate
-
-
-@pytest.mark.parametrize("name", ["loops", "driver"])
-def test_templates_are_python_files_with_one_marker(name):
-    """Templates are ordinary modules (parsed, imported, linted like any file); the part below
-    the marker is what the generated module gets, verbatim."""
-    text = resources.files("pandas_hier.kernels.templates").joinpath(f"{name}.py").read_text()
-    ast.parse(text)
-    assert text.count(generate.MARKER) == 1
-    module = importlib.import_module(f"pandas_hier.kernels.templates.{name}")
-    wanted = {"loops": {"up_diag", "down_diag", "down_tri", "draw_diag", "up_tri", "draw_tri"},
-              "driver": {"up_pass", "loglik_grad", "draw"}}[name]  # fmt: skip
-    assert wanted <= set(vars(module))
-    body = generate.template(name)
-    for d, loops in ((2, True), (2, False), (5, None)):
-        in_module = name == "driver" or loops or d > generate.UNROLL_MAX
-        assert (body in generate.source(d, loops)) == in_module
+from helpers import tiny_data
 
 
-def test_template_without_marker_is_refused(monkeypatch):
-    class Fake:
-        def joinpath(self, _):
-            return self
+def test_kernel_refuses_what_float64_cannot_represent():
+    from pandas_hier.kernels import marginal_loglik_grad
 
-        def read_text(self):
-            return "x = 1\n"
+    one, i = np.ones(1), np.array([0, 1])
+    args = (i, i[:1], one, np.ones((1, 1, 1)), np.zeros((1, 1)), np.zeros(1), np.zeros(1, np.int64), i,
+            np.zeros(1), one, True)  # fmt: skip
+    for sigma, L in [(0.0, 1.0), (1e-200, 1.0), (1.0, np.inf), (1.0, 1e9), (1e-9, 1e3)]:
+        ll, ds, dL = marginal_loglik_grad(sigma, np.full((1, 1, 1), L), *args)
+        assert ll == -np.inf and ds == 0.0 and np.all(dL == 0), (sigma, L, ll)
+    ll, _, _ = marginal_loglik_grad(1.0, np.zeros((1, 1, 1)), *args)
+    assert ll == pytest.approx(-1.265512, abs=1e-6)
 
-    monkeypatch.setattr(generate.resources, "files", lambda _: Fake())
-    with pytest.raises(ValueError, match="has no marker line"):
-        generate.template("loops")
+
+def test_kernel_source_is_generated_per_size_into_the_cache_dir(tmp_path, monkeypatch):
+    from pandas_hier import kernels as _kernel
+
+    monkeypatch.setenv("PANDAS_HIER_CACHE", str(tmp_path / "cache"))
+    assert _kernel.cache_dir() == tmp_path / "cache"
+    assert "D = 3" in _kernel.source(3) and _kernel.digest(3) != _kernel.digest(2)
+    compile(_kernel.source(4), "<generated>", "exec")  # valid Python for a larger size too
+
+
+@pytest.mark.parametrize("kinds", [(0, 0, 0), (1, 0, 1)], ids=["diagonal", "lower-triangular"])
+def test_loop_kernel_equals_unrolled_kernel(kinds):
+    """Beyond UNROLL_MAX coefficients the kernel loops over matrix entries instead of running
+    straight-line code: both forms must give the same likelihood, gradient and draws."""
+    from pandas_hier.kernels import kernel
+
+    data = tiny_data(p=2, n_rows=40, seed=4)
+    d, st, rng = 3, data.stats, np.random.default_rng(8)
+    per_group = (False, True, False)  # level 2 has one scale per group
+    Ls = []
+    for lev, (kind, per) in enumerate(zip(kinds, per_group, strict=True)):
+        L = rng.uniform(0.2, 1.2, (data.sizes[lev] if per else 1, d, d))
+        Ls.append(np.tril(L) if kind else L * np.eye(d))
+    loff = np.cumsum([0, *[x.shape[0] for x in Ls]]).astype(np.int64)
+    args = (
+        np.concatenate(Ls), loff, np.array(kinds, np.int64), st.n.astype(float), st.xtx, st.xty,
+        st.yty, np.concatenate(data.parents).astype(np.int64),
+        np.cumsum([0, *data.sizes]).astype(np.int64), np.array([0.3, -0.2, 0.1]), np.ones(d),
+    )  # fmt: skip
+    unrolled, loops = kernel(d, loops=False), kernel(d, loops=True)
+    ll_u, ds_u, dL_u = unrolled.loglik_grad(0.8, *args, True)
+    ll_l, ds_l, dL_l = loops.loglik_grad(0.8, *args, True)
+    assert ll_l == pytest.approx(ll_u, rel=1e-12) and ds_l == pytest.approx(ds_u, rel=1e-10)
+    pattern = np.concatenate([np.broadcast_to(np.tril(np.ones((d, d))) if k else np.eye(d), x.shape)
+                              for k, x in zip(kinds, Ls, strict=True)]).astype(bool)  # fmt: skip
+    np.testing.assert_allclose(dL_l[pattern], dL_u[pattern], rtol=1e-9, atol=1e-12)
+    eps = rng.standard_normal((4, sum(data.sizes) + 2, d))
+    sig = np.full(4, 0.8)
+    Ls_draws = np.broadcast_to(args[0], (4, *args[0].shape)).copy()
+    th_u = unrolled.draw(sig, Ls_draws, *args[1:], eps)
+    th_l = loops.draw(sig, Ls_draws, *args[1:], eps)
+    np.testing.assert_allclose(th_l[:, :-1], th_u[:, :-1], rtol=1e-10, atol=1e-12)
 
 
 def test_loop_form_writes_gradient_only_inside_a_diagonal_pattern():

@@ -8,11 +8,10 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import LEVELS
 
 import pandas_hier
 from pandas_hier.datasets import simulate_salary
-
-LEVELS = ["degree", "state", "county"]
 
 
 def test_demo_main_job_runs_clean_and_writes_a_plot(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-import robustness  # benchmarks/, put on sys.path by tests/conftest.py
+import robustness  # benchmarks/, put on sys.path by the root conftest.py
 
 
 @pytest.mark.slow
