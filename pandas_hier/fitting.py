@@ -49,7 +49,7 @@ def _options(options: dict) -> FitOptions:
     if unknown:
         key = unknown[0]
         guess = close_match(key, list(OPTION_CONSTRAINTS))
-        hint = f"; did you mean {guess!r}?" if guess else ""
+        hint = f"; did you mean {guess!r}?" if guess else "."
         raise InvalidParameterError(
             f"fit: unknown option {key!r}{hint} The options are {', '.join(OPTION_CONSTRAINTS)}"
         )

@@ -59,7 +59,7 @@ def forest(
     if coef not in table.columns:
         choices = ["intercept", *map(str, fit.x)]
         guess = close_match(coef, choices)
-        hint = f"; did you mean {guess!r}?" if guess is not None else ""
+        hint = f"; did you mean {guess!r}?" if guess is not None else "."
         raise ColumnNotFoundError(f"unknown coefficient {coef!r}{hint} Choose from {choices!r}")
     depth = fit.levels.index(level)
     if ax is None:

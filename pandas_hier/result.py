@@ -131,7 +131,7 @@ class HierFit:
             return self.levels[-1]
         if level not in self.levels:
             guess = close_match(level, list(self.levels))
-            hint = f"; did you mean {guess!r}?" if guess is not None else ""
+            hint = f"; did you mean {guess!r}?" if guess is not None else "."
             raise ColumnNotFoundError(
                 f"unknown level {level!r}{hint} The levels are {list(self.levels)!r}"
             )
