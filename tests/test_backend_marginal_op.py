@@ -44,3 +44,22 @@ def test_compiled_op_equals_pytensor_graph_in_value_and_gradient(sd_per, corr, p
         assert lp_op == pytest.approx(lp_graph, rel=1e-9)
         for a, b in zip(g_op, g_graph, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-8)
+
+
+def test_marginal_op_refuses_a_wrong_number_of_inputs_and_second_derivatives():
+    import pytensor
+    import pytensor.tensor as pt
+
+    from pandas_hier.backend.marginal_op import MarginalLoglik, marginal_loglik
+    from pandas_hier.names import ScaleKind
+    from pandas_hier.stats import LeafStats
+
+    with pytest.raises(TypeError, match="MarginalLoglik takes 12 inputs, got 2"):
+        MarginalLoglik(1)(pt.dscalar(), pt.dtensor3())
+    s = pt.dscalar("s")
+    stats = LeafStats(np.ones(1), np.ones((1, 1, 1)), np.zeros((1, 1)), np.zeros(1))
+    ll = marginal_loglik(s, [np.zeros((1, 1, 1))], [ScaleKind.LEVEL], stats, [np.zeros(1, np.int64)], [0.0], [1.0])
+    g = pytensor.grad(ll, s)
+    assert float(g.eval({s: 1.0})) == pytest.approx(-0.5)  # d/dsigma log N(0; 0, 1 + sigma^2)
+    with pytest.raises(NotImplementedError, match="second derivatives of the marginal likelihood"):
+        pytensor.grad(g, s)

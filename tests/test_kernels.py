@@ -80,3 +80,18 @@ def test_loop_form_writes_gradient_only_inside_a_diagonal_pattern():
         ll, ds, dL = kernel(d, loops=loops).loglik_grad(
             0.7, Ls, np.array([0, groups]), np.array([0]), *args.values(), True)  # fmt: skip
         assert np.isfinite(ll) and np.all(dL[:, 0, 1] == 0) and np.all(dL[:, 1, 0] == 0), loops
+
+
+def test_cache_dir_falls_back_and_says_when_nothing_is_writable(tmp_path, monkeypatch):
+    import tempfile
+
+    from pandas_hier import kernels
+
+    blocked = tmp_path / "file"
+    blocked.write_text("")  # a file where the cache folder should be: not creatable
+    monkeypatch.setenv("PANDAS_HIER_CACHE", str(blocked / "cache"))
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(blocked))
+    with pytest.raises(OSError, match="no writable cache directory among"):
+        kernels.cache_dir()
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    assert kernels.cache_dir().parent == tmp_path  # the temporary directory is the fallback
