@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pandas_hier import encoding, families, report, schema
+from pandas_hier import encoding, families, names, report, schema
 from pandas_hier._params import close_match
 from pandas_hier.errors import InvalidParameterError
 from pandas_hier.options import FitOptions
@@ -200,11 +200,11 @@ def level_coords(hier: encoding.Hierarchy, tabs: Mapping) -> tuple[dict, dict]:
         table = tabs[level]
         paths[level] = _path_labels(table, hier.levels[: depth + 1])
         dims[name] = paths[level]
-        extra[f"{name}_label"] = (name, table[level].astype(object).map(str).to_numpy().astype(str))
+        extra[names.label(name)] = (name, table[level].astype(object).map(str).to_numpy().astype(str))
         if depth:
             parent = hier.levels[depth - 1]
             parent_codes = table[hier.code_columns[depth - 1]].to_numpy()
-            extra[f"{name}_parent"] = (name, paths[parent][parent_codes])
+            extra[names.parent(name)] = (name, paths[parent][parent_codes])
             for anc in hier.levels[:depth]:
                 extra[f"{name}_{anc}"] = (name, table[anc].astype(object).map(str).to_numpy().astype(str))
     return dims, extra
@@ -221,8 +221,8 @@ def _varying_mask(opts: FitOptions, levels: Sequence[Hashable], coefs: Sequence[
         raise InvalidParameterError(
             f"fit: varying= names unknown levels {unknown!r}{hint}; the levels are {list(levels)!r}"
         )
-    for level, names in opts.varying.items():
-        bad = [n for n in names if n not in coefs]
+    for level, chosen in opts.varying.items():
+        bad = [n for n in chosen if n not in coefs]
         if bad:
             guess = close_match(bad[0], list(coefs))
             hint = f" (did you mean {guess!r}?)" if guess is not None else ""
@@ -230,7 +230,7 @@ def _varying_mask(opts: FitOptions, levels: Sequence[Hashable], coefs: Sequence[
                 f"fit: varying[{level!r}] names unknown coefficients {bad!r}{hint}; choose from "
                 f"{list(coefs)!r}"
             )
-        mask[list(levels).index(level)] = [c in names for c in coefs]
+        mask[list(levels).index(level)] = [c in chosen for c in coefs]
     return mask
 
 
