@@ -30,7 +30,7 @@ def _observed(fit, data: pd.DataFrame | None):
                 "training data as data="
             )
         t = fit.training
-        return t.x, t.y, t.leaf, None
+        return t.x, t.y, t.leaf, None, t.trials, t.exposure
     enc = fit.encode(data)
     leaf = enc[fit.hierarchy.code_columns[-1]].to_numpy()
     if (leaf < 0).any():
@@ -39,21 +39,27 @@ def _observed(fit, data: pd.DataFrame | None):
             "have missing level values; posterior predictive checks need training groups"
         )
     x = data[list(fit.x)].to_numpy(np.float64)
-    return x, data[fit.y].to_numpy(np.float64), leaf, np.asarray(data.index)
+    opts = fit.options
+    rows = [data[c].to_numpy(np.float64) if c is not None else None for c in (opts.trials, opts.exposure)]
+    return x, data[fit.y].to_numpy(np.float64), leaf, np.asarray(data.index), *rows
 
 
 def _pointwise(fit, data):
     """Per draw and row: the linear predictor, sigma and the family's extra parameters."""
-    x, y, leaf, index = _observed(fit, data)
+    x, y, leaf, index, trials, exposure = _observed(fit, data)
     post = fit.idata["posterior"]
     c, dr = post.sizes["chain"], post.sizes["draw"]
     b = post[names.b(str(fit.levels[-1]))].to_numpy().reshape(c * dr, -1, 1 + len(fit.x))
     X = np.column_stack([np.ones(len(y)), x])
     mu = np.einsum("snd,nd->sn", b[:, leaf, :], X)
-    sigma = post[names.SIGMA].to_numpy().reshape(-1, 1)
+    if exposure is not None:
+        mu = mu + np.log(exposure)
+    sigma = post[names.SIGMA].to_numpy().reshape(-1, 1) if names.SIGMA in post else None
     family = families.get(fit.options.likelihood)
     extra = family.extra_draws({k: post[k].to_numpy() for k in family.extra if k in post},
                                fit.options, c * dr)  # fmt: skip
+    if trials is not None:
+        extra["trials"] = trials
     obs = np.arange(len(y)) if index is None else index
     return family, mu, sigma, extra, y, (c, dr), obs
 

@@ -8,7 +8,7 @@ Examples
 --------
 >>> import pandas_hier
 >>> from pandas_hier.design import prepare
->>> from pandas_hier.options import FitOptions
+>>> from pandas_hier.options import FitOptions, varying_mask
 >>> df = pandas_hier.datasets.load_salary()
 >>> design = prepare(df, "month", "salary", levels=["degree", "state", "county"], dropna=False,
 ...                  options=FitOptions())
@@ -27,8 +27,8 @@ import pandas as pd
 from pandas_hier import encoding, families, names, report, schema
 from pandas_hier._params import close_match
 from pandas_hier.errors import InvalidParameterError
-from pandas_hier.options import FitOptions
-from pandas_hier.stats import LeafStats, leaf_stats
+from pandas_hier.options import FitOptions, varying_mask
+from pandas_hier.stats import LeafStats, check_float64, intercept_mean, leaf_stats, mean_sd
 
 __all__ = [
     "PATH_SEP", "Design", "ModelData", "Scaling", "Training", "prepare",
@@ -106,6 +106,13 @@ class ModelData:
         Multiplier for the default noise-sd prior scale.
     stats : LeafStats
         Per-leaf sufficient statistics of ``(X, y)``.
+    trials : ndarray (n,), optional
+        Binomial trials per row.
+    offset : ndarray (n,), optional
+        Per-row offset of the linear predictor (``log exposure``).
+    intercept_mean : float
+        Mean of the default intercept prior: 0 on the standardised scale, the link of the
+        outcome's overall mean for GLM families (their response is not standardised).
     """
 
     X: np.ndarray
@@ -119,6 +126,9 @@ class ModelData:
     coef_scale: np.ndarray
     y_scale: float
     stats: LeafStats
+    trials: np.ndarray | None = None
+    offset: np.ndarray | None = None
+    intercept_mean: float = 0.0
 
     @property
     def d(self) -> int:
@@ -133,6 +143,14 @@ class Training:
     x: np.ndarray
     y: np.ndarray
     leaf: np.ndarray
+    trials: np.ndarray | None = None
+    exposure: np.ndarray | None = None
+
+    def rows_extra(self, family) -> dict:
+        """The family's per-row extra data (``trials``) and the offset of the linear predictor."""
+        extra = {"trials": self.trials} if family.rows_column == "trials" else {}
+        offset = np.log(self.exposure) if self.exposure is not None else 0.0
+        return {"extra": extra, "offset": offset}
 
 
 @dataclass(frozen=True)
@@ -210,56 +228,6 @@ def level_coords(hier: encoding.Hierarchy, tabs: Mapping) -> tuple[dict, dict]:
     return dims, extra
 
 
-def _varying_mask(opts: FitOptions, levels: Sequence[Hashable], coefs: Sequence[str]) -> np.ndarray:
-    mask = np.ones((len(levels), len(coefs)), dtype=bool)
-    if opts.varying is None:
-        return mask
-    unknown = [k for k in opts.varying if k not in levels]
-    if unknown:
-        guess = close_match(unknown[0], list(levels))
-        hint = f" (did you mean {guess!r}?)" if guess is not None else ""
-        raise InvalidParameterError(
-            f"fit: varying= names unknown levels {unknown!r}{hint}; the levels are {list(levels)!r}"
-        )
-    for level, chosen in opts.varying.items():
-        bad = [n for n in chosen if n not in coefs]
-        if bad:
-            guess = close_match(bad[0], list(coefs))
-            hint = f" (did you mean {guess!r}?)" if guess is not None else ""
-            raise InvalidParameterError(
-                f"fit: varying[{level!r}] names unknown coefficients {bad!r}{hint}; choose from "
-                f"{list(coefs)!r}"
-            )
-        mask[list(levels).index(level)] = [c in chosen for c in coefs]
-    return mask
-
-
-def _mean_sd(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and sds computed on values divided by their largest magnitude, so that data
-    near the float64 limits (1e200 squared overflows) are standardised exactly as any other."""
-    big = np.max(np.abs(values), axis=0) if len(values) else np.ones(values.shape[1])
-    big = np.where(big > 0, big, 1.0)
-    scaled = values / big
-    return scaled.mean(axis=0) * big, scaled.std(axis=0) * big
-
-
-def _check_float64(Xs: np.ndarray, ys: np.ndarray, xs: list, y, standardize: bool) -> None:
-    """Refuse data whose model-scale sums of squares (the sufficient statistics) are not finite
-    in float64, naming the column (possible only with ``standardize=False``)."""
-    with np.errstate(over="ignore"):
-        bad = [c for c, col in zip([*xs, y], [*Xs.T, ys], strict=True)
-               if not np.isfinite(np.dot(col, col))]  # fmt: skip
-    if bad:
-        how = (
-            "rescale it (e.g. divide by a power of 10), or keep standardize=True"
-            if not standardize else "rescale it (e.g. divide by a power of 10)"
-        )
-        raise ValueError(
-            f"columns {bad!r} cannot be summed in float64: their sums of squares overflow "
-            f"(largest magnitude {max(np.max(np.abs(c)) for c in [*Xs.T, ys]):.3g}); {how}"
-        )
-
-
 def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
     """Validate and encode ``df`` and turn it into the arrays of the model (:class:`Design`).
 
@@ -282,14 +250,20 @@ def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
         raise ValueError(
             f"y={y!r} is also a predictor in x={xs!r}: the response cannot predict itself"
         )
-    clash = [c for c in [*xs, y] if c in hier.levels]
+    family = families.get(opts.likelihood)
+    trials, exposure = opts.trials, opts.exposure
+    rows_cols = [c for c in (trials, exposure) if c is not None]
+    clash = [c for c in [*xs, y, *rows_cols] if c in hier.levels]
     if clash:
         raise ValueError(f"{clash!r} cannot be both a level and a predictor or response")
     if len(set(map(str, hier.levels))) != len(hier.levels) or "coef" in map(str, hier.levels):
         raise ValueError("level names must be distinct as strings and not 'coef'")
     opts.check_prior_keys([str(lv) for lv in hier.levels])
 
-    cols = [*hier.levels, *dict.fromkeys([*xs, y])]
+    used = [c for c in rows_cols if c in xs or c == y]
+    if used:
+        raise ValueError(f"{used!r} cannot be both trials= or exposure= and a predictor or response")
+    cols = [*hier.levels, *dict.fromkeys([*xs, y, *rows_cols])]
     work = df[[c for c in cols if c in df.columns]]
     work.attrs = {}
     missing = work.isna().any(axis=1) if not any(c not in df.columns for c in cols) else None
@@ -298,15 +272,20 @@ def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
             int(missing.sum()), len(work), [c for c in cols if work[c].isna().any()]
         )
         work = work.loc[~missing]
-    report.check(schema.model_schema(hier.levels, xs, y), work, "data to fit", df.columns)
+    model_schema = schema.model_schema(hier.levels, xs, y, family.outcome, trials, exposure)
+    report.check(model_schema, work, "data to fit", df.columns)
     if len(work) == 0:
         raise ValueError("no rows to fit")
 
     enc, tabs = encoding._encode_with_tables(work, hier)
     Xraw = enc[xs].to_numpy(dtype=np.float64)
     yraw = enc[y].to_numpy(dtype=np.float64)
-    x_mean, x_sd = _mean_sd(Xraw)
-    y_mean, y_sd = (float(v[0]) for v in _mean_sd(yraw[:, None]))
+    trials_arr = enc[trials].to_numpy(np.float64) if trials is not None else None
+    exposure_arr = enc[exposure].to_numpy(np.float64) if exposure is not None else None
+    x_mean, x_sd = mean_sd(Xraw)
+    y_mean, y_sd = (float(v[0]) for v in mean_sd(yraw[:, None]))
+    if not family.scale:  # GLM: the response keeps its values (0/1, counts), on no scale
+        y_mean, y_sd = 0.0, 1.0
     const = [c for c, s in zip([*xs, y], [*x_sd, y_sd], strict=True) if not s > 0]
     if const:
         raise ValueError(f"constant columns cannot be standardised or fitted: {const!r}")
@@ -317,7 +296,7 @@ def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
 
     Xs = (Xraw - np.asarray(scaling.x_mean)) / np.asarray(scaling.x_sd)
     ys = (yraw - scaling.y_mean) / scaling.y_sd
-    _check_float64(Xs, ys, xs, y, opts.standardize)
+    check_float64(Xs, ys, xs, y, opts.standardize)
     X = np.column_stack([np.ones(len(ys)), Xs])
     codes = [enc[c].to_numpy(np.int64) for c in hier.code_columns]
     sizes = tuple(len(tabs[lv]) for lv in hier.levels)
@@ -344,16 +323,17 @@ def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
         coef_scale=coef_scale,
         y_scale=y_scale,
         stats=leaf_stats(X, ys, codes[-1], sizes[-1]),
+        trials=trials_arr,
+        offset=np.log(exposure_arr) if exposure_arr is not None else None,
+        intercept_mean=intercept_mean(family, yraw, trials_arr, exposure_arr),
     )
-    varying = _varying_mask(opts, hier.levels, coef_names)
+    varying = varying_mask(opts, hier.levels, coef_names)
     rows = [tabs[lv]["n_rows"].to_numpy() for lv in hier.levels]
     return Design(
         data, varying, resolve_parameterization(opts, rows), opts, hier, tabs, scaling,
-        extra_coords, tuple(xs), len(enc), Training(Xraw, yraw, data.leaf),
+        extra_coords, tuple(xs), len(enc),
+        Training(Xraw, yraw, data.leaf, trials_arr, exposure_arr),
     )  # fmt: skip
-
-
-
 
 
 def resolve_parameterization(
@@ -366,14 +346,17 @@ def resolve_parameterization(
     --------
     >>> import numpy as np
     >>> from pandas_hier.design import resolve_parameterization
-    >>> from pandas_hier.options import FitOptions
-    >>> resolve_parameterization(FitOptions(likelihood="cauchy"), [np.array([500]), np.array([20])])
+    >>> from pandas_hier.options import FitOptions, varying_mask
+    >>> resolve_parameterization(FitOptions(likelihood="poisson"), [np.array([500]), np.array([20])])
+    ('centered', 'noncentered')
+    >>> resolve_parameterization(FitOptions(likelihood="bernoulli"), [np.array([500]), np.array([20])])
     ('centered', 'noncentered')
     """
     k = len(rows_per_group)
     if opts.parameterization in ("marginal", "centered", "noncentered"):
         return (opts.parameterization,) * k
-    if families.get(opts.likelihood).marginal:
+    family = families.get(opts.likelihood)
+    if family.marginal:
         return ("marginal",) * k
     return tuple(
         "centered" if len(n) and int(np.min(n)) >= threshold else "noncentered"
@@ -392,7 +375,7 @@ def structure_key(data: ModelData, opts: FitOptions, varying: np.ndarray, param)
     return (
         tuple(param), data.levels, data.coefs, data.sizes, data.d, len(data.y), varying.tobytes(),
         repr(sorted(opts.to_dict().items())), data.coef_scale.tobytes(), data.y_scale,
-        tuple(str(t) for t in dtypes),
+        tuple(str(t) for t in dtypes), data.intercept_mean,
     )  # fmt: skip
 
 

@@ -24,20 +24,20 @@ import warnings
 import pandas as pd
 
 __all__ = [
+    "ColumnNotFoundError",
     "ConvergenceWarning",
     "DivergenceWarning",
     "DroppedRowsWarning",
-    "HierSamplingWarning",
-    "SamplerNotInstalledError",
-    "StuckChainWarning",
-    "TreeDepthWarning",
-    "ColumnNotFoundError",
     "HierError",
     "HierFileError",
+    "HierSamplingWarning",
     "HierValidationError",
     "InvalidParameterError",
     "LevelsNotRecordedError",
     "NotEncodedError",
+    "SamplerNotInstalledError",
+    "StuckChainWarning",
+    "TreeDepthWarning",
 ]
 
 

@@ -166,11 +166,18 @@ def fit(
             100 rows, non-centred elsewhere.
         ``sd_per`` : {"level", "parent"}
             One sd per level and coefficient, or one per parent group (the blog's choice).
-        ``likelihood`` : {"normal", "studentt", "cauchy"}, and ``nu`` for Student-t
-            (estimated with a Gamma(2, 0.1) prior when not given).
+        ``likelihood`` : {"normal", "studentt", "cauchy", "bernoulli", "binomial", "poisson", "negbinomial"}
+            ``nu`` for Student-t (estimated with a Gamma(2, 0.1) prior when not given). GLM
+            likelihoods report coefficients on the link scale (logit or log); the response
+            keeps its values (0/1 or bool; counts).
+        ``trials`` : str
+            Column of binomial trials (``likelihood="binomial"``).
+        ``exposure`` : str
+            Column of exposures for ``poisson`` and ``negbinomial`` (offset ``log exposure``).
         ``priors`` : dict of str -> :class:`~pandas_hier.Prior`
             Keys ``intercept``, ``slope`` (global coefficients), ``sd`` (group sds; ``sd_<level>``
-            for one level), ``sigma`` (noise sd), ``nu``, ``corr`` (LKJ ``eta``). Defaults are
+            for one level), ``sigma`` (noise sd), ``nu``, ``alpha`` (negative binomial
+            dispersion), ``corr`` (LKJ ``eta``). Defaults are
             weakly informative on the standardised scale; user priors apply to the model's
             scale (standardised unless ``standardize=False``).
         ``varying`` : dict of level -> list of coefficient names

@@ -29,11 +29,13 @@ import zipfile
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from pandas_hier import families
 from pandas_hier._labels_json import (
     LabelError,
     decode_value,
@@ -129,8 +131,9 @@ def expected_arrays(spec: Mapping, tables: Mapping[str, pd.DataFrame]) -> list[t
         else:
             sd = ((C, D, k), f"chain, draw, coef_{lv}")
         out += [(g, f"sd_{lv}", *sd) for g in scales]
-    free_nu = opts.get("likelihood") == "studentt" and opts.get("nu") is None
-    scalars = ["sigma", "nu"] if free_nu else ["sigma"]
+    family = families.get(opts.get("likelihood", "normal"))
+    scalars = ["sigma"] if family.scale else []
+    scalars += [name for name in family.extra if name not in family.fixed(SimpleNamespace(**opts))]
     out += [(g, name, (C, D), "chain, draw") for name in scalars for g in scales]
     return out
 

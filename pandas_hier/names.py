@@ -24,7 +24,7 @@ from __future__ import annotations
 from enum import Enum
 
 __all__ = [
-    "GLOBAL", "NU", "SIGMA", "ScaleKind", "b", "b_varying", "chol", "coef_dim", "coef_dim2",
+    "ALPHA", "GLOBAL", "NU", "SIGMA", "ScaleKind", "b", "b_varying", "chol", "coef_dim", "coef_dim2",
     "corr", "label", "lkj", "parent", "pooling", "scale_kind", "sd", "z",
 ]  # fmt: skip
 
@@ -32,6 +32,8 @@ __all__ = [
 GLOBAL = "b_global"
 #: Residual sd.
 SIGMA = "sigma"
+#: The negative binomial's dispersion.
+ALPHA = "alpha"
 #: Student-t degrees of freedom.
 NU = "nu"
 #: Dimension of all coefficients (intercept and predictors).

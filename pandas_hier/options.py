@@ -13,11 +13,13 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import numpy as np
+
 from pandas_hier._params import Boolean, Options, Real, check_params, close_match
 from pandas_hier.errors import InvalidParameterError
 from pandas_hier.families import FAMILIES
 
-__all__ = ["FitOptions", "Prior"]
+__all__ = ["FitOptions", "Prior", "varying_mask"]
 
 #: The likelihood families (:mod:`pandas_hier.families`).
 LIKELIHOODS = tuple(FAMILIES)
@@ -172,6 +174,7 @@ DEFAULT_PRIORS: Mapping[str, Prior] = MappingProxyType(
         "sd": Prior("HalfNormal", sigma=1.0),
         "sigma": Prior("HalfNormal", sigma=1.0),
         "nu": Prior("Gamma", alpha=2.0, beta=0.1),
+        "alpha": Prior("HalfCauchy", beta=1.0),
         "corr": Prior("LKJ", eta=2.0),
     }
 )
@@ -188,6 +191,8 @@ OPTION_CONSTRAINTS: dict = {
     "priors": [None, Mapping],
     "standardize": [Boolean()],
     "target_accept": [Real(0.5, 1, closed="left")],
+    "trials": [None, str],
+    "exposure": [None, str],
 }
 
 
@@ -203,7 +208,7 @@ class FitOptions:
     >>> FitOptions(likelihood="gauss")
     Traceback (most recent call last):
     ...
-    pandas_hier.errors.InvalidParameterError: fit: likelihood='gauss' is not one of 'normal', 'studentt', 'cauchy'
+    pandas_hier.errors.InvalidParameterError: fit: likelihood='gauss' is not one of 'normal', ...
     """
 
     likelihood: str = "normal"
@@ -215,6 +220,8 @@ class FitOptions:
     priors: Mapping[str, Prior] = field(default_factory=dict)
     standardize: bool = True
     target_accept: float = 0.9
+    trials: str | None = None
+    exposure: str | None = None
 
     def __post_init__(self) -> None:
         check_params(OPTION_CONSTRAINTS, {k: getattr(self, k) for k in OPTION_CONSTRAINTS},
@@ -226,6 +233,18 @@ class FitOptions:
                 f"fit: nu={self.nu!r} applies to likelihood='studentt' only, not "
                 f"likelihood={self.likelihood!r}"
             )
+        family = FAMILIES[self.likelihood]
+        if family.rows_column == "trials" and self.trials is None:
+            raise InvalidParameterError(
+                f"fit: likelihood={self.likelihood!r} needs trials= naming the column of trials per row"
+            )
+        for name in ("trials", "exposure"):
+            if getattr(self, name) is not None and family.rows_column != name:
+                users = [n for n, f in FAMILIES.items() if f.rows_column == name]
+                raise InvalidParameterError(
+                    f"fit: {name}= applies to likelihood {' or '.join(map(repr, users))} only, not "
+                    f"likelihood={self.likelihood!r}"
+                )
         priors = dict(self.priors or {})
         for key, prior in priors.items():
             if not isinstance(prior, Prior):
@@ -281,4 +300,32 @@ class FitOptions:
             "priors": {k: p.to_dict() for k, p in self.priors.items()},
             "standardize": self.standardize,
             "target_accept": self.target_accept,
+            "trials": self.trials,
+            "exposure": self.exposure,
         }
+
+
+def varying_mask(opts: FitOptions, levels: Sequence[Hashable], coefs: Sequence[str]) -> np.ndarray:
+    """Which coefficient varies at which level: ``(levels, coefficients)`` booleans from
+    ``opts.varying`` (levels not named vary in every coefficient)."""
+    mask = np.ones((len(levels), len(coefs)), dtype=bool)
+    if opts.varying is None:
+        return mask
+    unknown = [k for k in opts.varying if k not in levels]
+    if unknown:
+        guess = close_match(unknown[0], list(levels))
+        hint = f" (did you mean {guess!r}?)" if guess is not None else ""
+        raise InvalidParameterError(
+            f"fit: varying= names unknown levels {unknown!r}{hint}; the levels are {list(levels)!r}"
+        )
+    for level, chosen in opts.varying.items():
+        bad = [n for n in chosen if n not in coefs]
+        if bad:
+            guess = close_match(bad[0], list(coefs))
+            hint = f" (did you mean {guess!r}?)" if guess is not None else ""
+            raise InvalidParameterError(
+                f"fit: varying[{level!r}] names unknown coefficients {bad!r}{hint}; choose from "
+                f"{list(coefs)!r}"
+            )
+        mask[list(levels).index(level)] = [c in chosen for c in coefs]
+    return mask

@@ -86,8 +86,8 @@ def assemble(trace, design: Design, built, rng: np.random.Generator):
     chains, draws = post.sizes["chain"], post.sizes["draw"]
     levels = data.levels
     marginal = all(p == "marginal" for p in built.parameterization)
-    sigma = _draws(post, names.SIGMA)
     if marginal:
+        sigma = _draws(post, names.SIGMA)
         thetas = draw_coefficients(data, built, sigma, scale_draws(post, design), rng)
     else:
         thetas = [_draws(post, names.GLOBAL)] + [_draws(post, names.b(lv)) for lv in levels]
@@ -123,9 +123,11 @@ def assemble(trace, design: Design, built, rng: np.random.Generator):
             pooling[lv] = np.clip(offset.var(0) / np.maximum(tau2, 1e-300), 0.0, 1.0)
         else:
             pooling[lv] = np.ones((data.sizes[depth], 0))
-    out[names.SIGMA] = (("chain", "draw"), post[names.SIGMA].to_numpy() * scaling.y_sd)
-    if names.NU in post:
-        out[names.NU] = (("chain", "draw"), post[names.NU].to_numpy())
+    if names.SIGMA in post:
+        out[names.SIGMA] = (("chain", "draw"), post[names.SIGMA].to_numpy() * scaling.y_sd)
+    for extra in (names.NU, names.ALPHA):
+        if extra in post:
+            out[extra] = (("chain", "draw"), post[extra].to_numpy())
 
     coords = {
         "chain": post["chain"].to_numpy(),

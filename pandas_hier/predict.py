@@ -22,7 +22,7 @@ import pandera.pandas as pa
 
 from pandas_hier import families, names, report, schema
 from pandas_hier._params import Integer, Options, Real, validate_params
-from pandas_hier.errors import HierValidationError
+from pandas_hier.errors import ColumnNotFoundError, HierValidationError
 from pandas_hier.intervals import hdi
 from pandas_hier.names import ScaleKind
 
@@ -195,9 +195,12 @@ def predict(
         Needs the level columns and the predictors (validated lazily: every problem is
         reported at once). Not modified.
     kind : {"mean", "posterior_predictive", "draws"}
-        ``"mean"``: the expected value's posterior mean and HDI; ``"posterior_predictive"``:
-        a new observation's (noise included); ``"draws"``: an ``xarray.Dataset`` with the
-        draws ``mu`` and ``y_rep`` (chain, draw, obs).
+        ``"mean"``: the expected value's posterior mean and HDI, on the response scale (for
+        ``bernoulli`` and ``binomial`` the probability of success per trial, for ``poisson``
+        and ``negbinomial`` the rate per unit of exposure); ``"posterior_predictive"``: a new
+        observation's (noise included; the new rows need the fit's ``trials`` or
+        ``exposure`` column); ``"draws"``: an ``xarray.Dataset`` with the draws ``mu`` (the
+        response-scale mean) and ``y_rep`` (chain, draw, obs).
     hdi_prob : float, default 0.94
     unseen : {"sample", "parent", "error"}
         A group not seen in training walks up the tree to its deepest known ancestor.
@@ -300,14 +303,20 @@ def predict(
             row_node[rows_here] = inverse
 
     X = np.column_stack([np.ones(n), new_df[list(fit.x)].to_numpy(dtype=np.float64)])
-    sigma = post[names.SIGMA].values.reshape(S)
+    sigma = post[names.SIGMA].values.reshape(S, 1) if names.SIGMA in post else None
     family = families.get(fit.options.likelihood)
     extra = family.extra_draws({k: post[k].values for k in family.extra if k in post}, fit.options, S)
+    rows_data = _rows_data(fit, new_df, needed=kind != "mean")
 
     def row_draws(rows: np.ndarray, noise: bool) -> np.ndarray:
         theta = _gather(node_theta, row_table[rows], row_node[rows])
-        mu = np.einsum("snd,nd->sn", theta, X[rows])
-        return family.draw(rng, mu, sigma[:, None], **extra) if noise else mu
+        eta = np.einsum("snd,nd->sn", theta, X[rows])
+        if not noise:  # the response-scale mean (per trial, per unit of exposure)
+            return family.inverse_link(eta)
+        if "exposure" in rows_data:
+            eta = eta + np.log(rows_data["exposure"][rows])
+        more = {"trials": rows_data["trials"][rows]} if "trials" in rows_data else {}
+        return family.draw(rng, eta, sigma, **extra, **more)
 
     level_names = np.array(["global", *map(str, levels)], dtype=object)
     if kind == "draws":
@@ -342,6 +351,32 @@ def predict(
         },
         index=new_df.index,
     )
+
+
+def _rows_data(fit: HierFit, new_df: pd.DataFrame, needed: bool) -> dict:
+    """The trials or exposures of the new rows, where replicated responses need them."""
+    out = {}
+    for name in ("trials", "exposure"):
+        column = getattr(fit.options, name)
+        if column is None or not needed:
+            continue
+        if column not in new_df.columns:
+            raise ColumnNotFoundError(
+                f"predict: kind='posterior_predictive' and 'draws' replicate responses, which "
+                f"needs the {name} column {column!r} in the new rows (kind='mean' does not)"
+            )
+        values = new_df[column].to_numpy(np.float64)
+        bad = ~np.isfinite(values) | (values < 1 if name == "trials" else values <= 0)
+        if name == "trials":
+            bad |= values != np.floor(values)
+        if bad.any():
+            raise ValueError(
+                f"predict: column {column!r} ({name}) has invalid values at rows "
+                f"{list(new_df.index[bad][:5])}: {name} must be "
+                f"{'whole numbers >= 1' if name == 'trials' else 'positive'}"
+            )
+        out[name] = values
+    return out
 
 
 def _gather(tables: list[np.ndarray], table: np.ndarray, node: np.ndarray) -> np.ndarray:

@@ -58,6 +58,12 @@ _EXPLAIN: dict[str, tuple[str, str]] = {
         "convert it, e.g. with pd.to_numeric (complex values: take .real or abs() explicitly)",
     ),
     "finite": ("infinite values", "remove or replace them"),
+    "0 or 1": ("values other than 0 and 1", "this likelihood needs a 0/1 (or bool) outcome"),
+    "a whole number": ("values that are not whole numbers", "counts and trials must be whole numbers"),
+    ">= 0": ("negative counts", "counts must be 0 or more"),
+    ">= 1": ("trials below 1", "every row needs at least one trial"),
+    "> 0": ("exposures of 0 or less", "exposures must be positive"),
+    "at most the trials": ("more successes than trials", "check the response and trials= columns"),
     "greater_than_or_equal_to(1)": ("counts below 1", "derive tables with df.hier.tables()"),
     "field_uniqueness": ("duplicate codes", "derive tables with df.hier.tables()"),
 }
@@ -83,6 +89,10 @@ def from_pandera(cases: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+#: Checks whose failing values say what is wrong (a response of 2 for a 0/1 outcome).
+_SHOW_VALUES = {"0 or 1", "a whole number", ">= 0", ">= 1", "> 0"}
+
+
 def message(cases: pd.DataFrame, what: str, columns=None) -> str:
     lines = []
     for (column, name), group in cases.groupby(["column", "check"], sort=False, dropna=False):
@@ -104,6 +114,9 @@ def message(cases: pd.DataFrame, what: str, columns=None) -> str:
             shown = ", ".join(repr(r) for r in rows.iloc[:_SHOW_ROWS])
             more = f", ... ({len(rows) - _SHOW_ROWS} more)" if len(rows) > _SHOW_ROWS else ""
             where = f": {len(rows)} rows, e.g. rows {shown}{more}"
+            if name in _SHOW_VALUES:
+                values = ", ".join(repr(v) for v in group["failure_case"].iloc[:_SHOW_ROWS])
+                where += f" (values {values})"
         table = ""
         if "table" in group.columns:
             table = f" (table of level {group['table'].iloc[0]!r})"

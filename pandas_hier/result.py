@@ -15,7 +15,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from pandas_hier import checks, names
+from pandas_hier import checks, families, names
 from pandas_hier import predict as _predict
 from pandas_hier._facade import facade
 from pandas_hier._params import Real, close_match, validate_params
@@ -77,8 +77,19 @@ class HierFit:
     """
 
     __slots__ = (
-        "_idata", "hierarchy", "x", "y", "options", "_tables", "scaling", "diagnostics",
-        "parameterization", "sampler", "training", "timings", "n_rows",
+        "_idata",
+        "_tables",
+        "diagnostics",
+        "hierarchy",
+        "n_rows",
+        "options",
+        "parameterization",
+        "sampler",
+        "scaling",
+        "timings",
+        "training",
+        "x",
+        "y",
     )  # fmt: skip
 
     def __init__(self, *, idata, hierarchy, x, y, options, tables, scaling, diagnostics,
@@ -120,10 +131,13 @@ class HierFit:
         levels = " > ".join(f"{lv} ({len(self._tables[lv])})" for lv in self.levels)
         stuck = f", stuck chains {list(d.stuck_chains)}" if d.stuck_chains else ""
         status = "ok" if d.ok else "see the warnings"
+        family = families.get(self.options.likelihood)
+        link = "" if family.link == "identity" else f"\n likelihood {family.name}: {family.scale_note()}"
         return (
             f"<HierFit {self.y} ~ {' + '.join(map(str, self.x))} | {levels}; {self.n_rows} rows\n"
             f" {d.chains} chains x {d.draws} draws ({self.sampler}): {d.divergences} divergences"
-            f"{stuck}, max r_hat {d.max_rhat:.3f}, min bulk ESS {d.min_ess_bulk:,.0f}; {status}>"
+            f"{stuck}, max r_hat {d.max_rhat:.3f}, min bulk ESS {d.min_ess_bulk:,.0f}; {status}"
+            f"{link}>"
         )
 
     def _level(self, level: Hashable | None) -> Hashable:
@@ -150,8 +164,9 @@ class HierFit:
         -------
         pandas.DataFrame
             Columns ``parameter``, ``level`` (``"global"``, a level name, or missing for
-            ``sigma``/``nu``), ``group`` (the path label), ``coef``, ``mean``, ``sd``,
-            ``hdi_low``, ``hdi_high``, ``ess_bulk``, ``ess_tail``, ``r_hat``.
+            ``sigma``/``nu``/``alpha``), ``group`` (the path label), ``coef``, ``mean``, ``sd``,
+            ``hdi_low``, ``hdi_high``, ``ess_bulk``, ``ess_tail``, ``r_hat``. ``attrs["scale"]``
+            says what the coefficients mean (the link scale of a GLM likelihood).
 
         Examples
         --------
@@ -165,7 +180,7 @@ class HierFit:
         post = self._idata["posterior"].to_dataset()
         levels = [str(lv) for lv in self.levels]
         order = [names.GLOBAL, *map(names.b, levels), *map(names.sd, levels),
-                 *map(names.corr, levels), names.SIGMA, names.NU]  # fmt: skip
+                 *map(names.corr, levels), names.SIGMA, names.NU, names.ALPHA]  # fmt: skip
         level_of = {**{names.sd(lv): lv for lv in levels}, **{names.corr(lv): lv for lv in levels},
                     names.GLOBAL: "global"}  # fmt: skip
         frames = []
@@ -200,7 +215,9 @@ class HierFit:
             frame.insert(2, "group", group)
             frame.insert(3, "coef", coef)
             frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
+        out = pd.concat(frames, ignore_index=True)
+        out.attrs["scale"] = families.get(self.options.likelihood).scale_note()
+        return out
 
     @validate_params(_HDI, caller="coef")
     def coef(self, level: Hashable | None = None, hdi_prob: float = 0.94) -> pd.DataFrame:

@@ -21,17 +21,21 @@ dict_keys(['state', 'county'])
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from pandas_hier import _codes, report
+from pandas_hier._numeric_checks import (
+    _as_float,
+    _at_most,
+    _finite,
+    _numeric,
+    _numeric_or_bool,
+    _whole,
+)
 from pandas_hier.errors import HierValidationError
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 __all__ = [
     "encoded_schema",
@@ -95,28 +99,16 @@ def input_schema(levels: Sequence[Hashable]) -> pa.DataFrameSchema:
     )
 
 
-def _finite(series: pd.Series) -> pd.Series | bool:
-    if not _numeric(series):
-        return True  # reported by the numeric check
-    return pd.Series(np.isfinite(np.asarray(series, dtype=np.float64)), index=series.index) | series.isna()
-
-
-def _numeric(series: pd.Series) -> bool:
-    """Real numbers: numeric, and neither bool nor complex (a complex column would be cast to
-    its real part with no more than numpy's warning)."""
-    dtype = series.dtype
-    return (
-        pd.api.types.is_numeric_dtype(dtype)
-        and not pd.api.types.is_bool_dtype(dtype)
-        and not pd.api.types.is_complex_dtype(dtype)
-    )
-
-
 def model_schema(
-    levels: Sequence[Hashable], x: Sequence[Hashable], y: Hashable
+    levels: Sequence[Hashable],
+    x: Sequence[Hashable],
+    y: Hashable,
+    outcome: str = "real",
+    trials: Hashable | None = None,
+    exposure: Hashable | None = None,
 ) -> pa.DataFrameSchema:
     """Schema of a frame to fit: the input rules for the levels, and numeric, finite, non-missing
-    predictor and response columns.
+    predictor and response columns; the response as the likelihood needs it.
 
     Parameters
     ----------
@@ -126,6 +118,13 @@ def model_schema(
         Predictor columns.
     y : hashable
         Response column.
+    outcome : {"real", "binary", "count", "successes"}
+        What the response must be (:attr:`pandas_hier.families.Family.outcome`): any real
+        number; 0 or 1 (or bool); a whole number >= 0; a whole number from 0 to ``trials``.
+    trials : hashable, optional
+        Column of binomial trials: whole numbers >= 1.
+    exposure : hashable, optional
+        Column of exposures (counts per unit of exposure): positive and finite.
 
     Returns
     -------
@@ -136,15 +135,30 @@ def model_schema(
     >>> from pandas_hier.schema import model_schema
     >>> list(model_schema(["state"], ["month"], "salary").columns)
     ['state', 'month', 'salary']
+    >>> "0 or 1" in [c.name for c in model_schema(["g"], ["x"], "y", "binary").columns["y"].checks]
+    True
     """
     columns = dict(input_schema(levels).columns)
-    for col in [*x, y]:
-        columns[col] = pa.Column(
-            nullable=False,
-            required=True,
-            checks=[pa.Check(_numeric, name="numeric"), pa.Check(_finite, name="finite")],
-        )
-    return pa.DataFrameSchema(columns, name="model data")
+    real = [pa.Check(_numeric, name="numeric"), pa.Check(_finite, name="finite")]
+    for col in x:
+        columns[col] = pa.Column(nullable=False, required=True, checks=list(real))
+    y_checks = [pa.Check(_numeric_or_bool, name="numeric"), pa.Check(_finite, name="finite")]
+    if outcome == "binary":
+        y_checks.append(pa.Check(lambda s: _as_float(s).isin([0.0, 1.0]), element_wise=False, name="0 or 1"))
+    elif outcome in ("count", "successes"):
+        y_checks += [_whole("a whole number"), pa.Check(lambda s: _as_float(s) >= 0, name=">= 0")]
+    columns[y] = pa.Column(nullable=False, required=True, checks=y_checks)
+    frame_checks = []
+    if trials is not None:
+        columns[trials] = pa.Column(nullable=False, required=True, checks=[
+            *real, _whole("a whole number"), pa.Check(lambda s: _as_float(s) >= 1, name=">= 1"),
+        ])  # fmt: skip
+        frame_checks.append(_frame_check("at most the trials", y, lambda f: _at_most(f, y, trials)))
+    if exposure is not None:
+        columns[exposure] = pa.Column(nullable=False, required=True, checks=[
+            *real, pa.Check(lambda s: _as_float(s) > 0, name="> 0"),
+        ])  # fmt: skip
+    return pa.DataFrameSchema(columns, checks=frame_checks, name="model data")
 
 
 def _frame_check(name: str, column: str, fn) -> pa.Check:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LeafStats", "leaf_stats"]
+__all__ = ["LeafStats", "check_float64", "intercept_mean", "leaf_stats", "mean_sd"]
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,42 @@ def leaf_stats(X: np.ndarray, y: np.ndarray, leaf: np.ndarray, n_leaves: int) ->
         xty=xty,
         yty=np.bincount(leaf, y * y, minlength=n_leaves),
     )
+
+
+def mean_sd(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and sds computed on values divided by their largest magnitude, so that data
+    near the float64 limits (1e200 squared overflows) are standardised exactly as any other."""
+    big = np.max(np.abs(values), axis=0) if len(values) else np.ones(values.shape[1])
+    big = np.where(big > 0, big, 1.0)
+    scaled = values / big
+    return scaled.mean(axis=0) * big, scaled.std(axis=0) * big
+
+
+def check_float64(Xs: np.ndarray, ys: np.ndarray, xs: list, y, standardize: bool) -> None:
+    """Refuse data whose model-scale sums of squares (the sufficient statistics) are not finite
+    in float64, naming the column (possible only with ``standardize=False``)."""
+    with np.errstate(over="ignore"):
+        bad = [c for c, col in zip([*xs, y], [*Xs.T, ys], strict=True)
+               if not np.isfinite(np.dot(col, col))]  # fmt: skip
+    if bad:
+        how = (
+            "rescale it (e.g. divide by a power of 10), or keep standardize=True"
+            if not standardize else "rescale it (e.g. divide by a power of 10)"
+        )
+        raise ValueError(
+            f"columns {bad!r} cannot be summed in float64: their sums of squares overflow "
+            f"(largest magnitude {max(np.max(np.abs(c)) for c in [*Xs.T, ys]):.3g}); {how}"
+        )
+
+
+def intercept_mean(family, y: np.ndarray, trials, exposure) -> float:
+    """The link of the outcome's overall mean (clipped away from 0 and 1): the centre of the
+    default intercept prior of a GLM family."""
+    if family.scale:
+        return 0.0
+    if family.link == "logit":
+        p = float(np.sum(y) / (np.sum(trials) if trials is not None else len(y)))
+        p = min(max(p, 1e-3), 1 - 1e-3)
+        return float(np.log(p / (1 - p)))
+    rate = float(np.sum(y) / (np.sum(exposure) if exposure is not None else len(y)))
+    return float(np.log(max(rate, 1e-3)))

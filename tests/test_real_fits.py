@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -208,3 +209,59 @@ def test_advi_is_a_quick_look_that_agrees_with_nuts():
 def test_pathfinder_is_a_quick_look_that_agrees_with_nuts():
     pytest.importorskip("pymc_extras")
     _approximation_agrees_with_nuts("pathfinder")
+
+
+_GLMER = Path(__file__).resolve().parents[1] / "benchmarks" / "glmer"
+_GLMER_CASES = {
+    # name: (csv, likelihood, levels, x, y, fit keywords, varying, {our coef: lme4 term},
+    #        {(level, our coef): (lme4 group, lme4 term)})
+    "cbpp": ("cbpp", "binomial", ["herd"], ["period2", "period3", "period4"], "incidence",
+             {"trials": "size"}, {"herd": ["intercept"]},
+             {"intercept": "(Intercept)", "period2": "period2", "period3": "period3", "period4": "period4"},
+             {("herd", "intercept"): ("herd", "(Intercept)")}),
+    "grouseticks": ("grouseticks", "poisson", ["LOCATION", "BROOD"], ["year96", "year97", "cHEIGHT"],
+                    "TICKS", {}, {"LOCATION": ["intercept"], "BROOD": ["intercept"]},
+                    {"intercept": "(Intercept)", "year96": "year96", "year97": "year97", "cHEIGHT": "cHEIGHT"},
+                    {("LOCATION", "intercept"): ("LOCATION", "(Intercept)"),
+                     ("BROOD", "intercept"): ("LOCATION:BROOD", "(Intercept)")}),
+    "contraception_urban": ("contraception", "bernoulli", ["district"],
+                            ["age", "age2", "urban01", "livch1", "livch2", "livch3p"], "use01",
+                            {"standardize": False},  # glmer's intercept varies at urban01 = 0
+                            {"district": ["intercept", "urban01"]},
+                            {"intercept": "(Intercept)", "age": "age", "age2": "age2", "urban01": "urban01",
+                             "livch1": "livch1", "livch2": "livch2", "livch3p": "livch3p"},
+                            {("district", "intercept"): ("district", "(Intercept)"),
+                             ("district", "urban01"): ("district", "urban01")}),
+}  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(_GLMER_CASES))
+def test_glm_families_agree_with_lme4_glmer(case):
+    """Real nested data against lme4::glmer (Laplace), whose numbers are stored with the R script
+    that made them (benchmarks/glmer): fixed effects within 2 of glmer's standard errors, sds
+    within 25% (posterior median against glmer's estimate)."""
+    import json
+
+    import pandas as pd
+
+    csv, family, levels, x, y, kwargs, varying, fixef, sds = _GLMER_CASES[case]
+    ref = json.loads((_GLMER / "glmer-results.json").read_text())["models"][case]
+    df = pd.read_csv(_GLMER / "data" / f"{csv}.csv", dtype={lv: str for lv in levels})
+    with warnings.catch_warnings():
+        # Divergences of the row-level NUTS route are the families issue's open target, not
+        # this comparison's subject (grouseticks has some); convergence is still required.
+        warnings.simplefilter("ignore", pandas_hier.HierSamplingWarning)
+        fit = df.hier.fit(x, y, levels=levels, likelihood=family, varying=varying, random_seed=11,
+                          progressbar=False, **kwargs)  # fmt: skip
+    # Converged enough to compare (grouseticks on the row-level route: r_hat 1.023, ESS 213).
+    assert fit.diagnostics.max_rhat < 1.05 and fit.diagnostics.min_ess_bulk > 150
+    summary = fit.summary().query("parameter == 'b_global'").set_index("coef")
+    for coef, term in fixef.items():
+        est, se = ref["fixef"][term]["estimate"], ref["fixef"][term]["se"]
+        assert abs(summary.loc[coef, "mean"] - est) < 2 * se, (coef, summary.loc[coef, "mean"], est, se)
+    post = fit.idata["posterior"]
+    for (level, coef), (group, term) in sds.items():
+        ours = float(post[f"sd_{level}"].sel({f"coef_{level}": coef}).median())
+        theirs = ref["sd"][group][term]
+        assert abs(ours / theirs - 1) < 0.25, (level, coef, ours, theirs)

@@ -39,6 +39,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from pandas_hier import families, names
+from pandas_hier.backend.priors import _params, _rv, _sd_rv, extra_rvs
 from pandas_hier.design import ModelData, structure_key
 from pandas_hier.kernels import smallmat as sm
 from pandas_hier.names import ScaleKind
@@ -69,37 +70,6 @@ class BuiltModel:
     global_prior: tuple[np.ndarray, np.ndarray] | None = None
     data_values: Mapping[str, np.ndarray] = field(default_factory=dict)
     structure: tuple = ()
-
-
-def _params(prior: Prior, default: bool, scale) -> dict:
-    """PyMC keyword arguments of a prior: defaults are scaled to the data, user priors are not."""
-    params = prior.scaled(scale) if default else prior.params
-    if prior.dist == "Exponential" and "scale" in params:
-        params = {"lam": 1.0 / params.pop("scale"), **params}
-    return params
-
-
-def _rv(name: str, prior: Prior, default: bool, scale, **kwargs):
-    return getattr(pm, prior.dist)(name, **_params(prior, default, scale), **kwargs)
-
-
-def _sd_rv(name: str, prior: Prior, default: bool, scale, **kwargs):
-    """An sd of group offsets, sampled as ``u = log(exp(sd) - 1)`` (``sd = softplus(u)``)
-    where its prior lives on ``(0, inf)``; a bounded prior (``Uniform``) keeps its interval.
-
-    Like ``log``, softplus is ``exp(u)`` for small sds; for large ones it is ``u`` itself, so a
-    weakly identified sd whose posterior is close to its HalfNormal prior has a Gaussian upper
-    tail in ``u`` instead of the double-exponential wall ``-exp(2u)/2`` of the log transform.
-    That wall, next to the sd's long flat lower tail, gave divergences in every data-rich fit
-    (a two-group top level beside precisely known lower levels): no single step size suits both.
-    """
-    if prior.dist != "Uniform":
-        kwargs["default_transform"] = pm.distributions.transforms.log_exp_m1
-    return _rv(name, prior, default, scale, **kwargs)
-
-
-def _dist(prior: Prior, default: bool, scale, **kwargs):
-    return getattr(pm, prior.dist).dist(**_params(prior, default, scale), **kwargs)
 
 
 def _level_scale(data, built_sds, depth: int, v: np.ndarray):
@@ -164,6 +134,8 @@ def _global_normal(data: ModelData, opts: FitOptions) -> tuple[np.ndarray, np.nd
                 f"(got {prior!r}); use parameterization='centered' or 'noncentered' for others"
             )
         p = _params(prior, default, data.coef_scale[i])
+        if default and i == 0:
+            p["mu"] = data.intercept_mean
         means.append(p.get("mu", 0.0))
         sds.append(p.get("sigma", 1.0))
     return np.asarray(means, float), np.asarray(sds, float)
@@ -207,6 +179,10 @@ def _data_containers(data: ModelData, rows: bool) -> tuple[LeafStats, list, dict
     }  # fmt: skip
     if rows:
         values.update(hier_X=data.X, hier_leaf=data.leaf, hier_y=data.y)
+        if data.trials is not None:
+            values["hier_trials"] = data.trials
+        if data.offset is not None:
+            values["hier_offset"] = data.offset
     shared = {k: pm.Data(k, v) for k, v in values.items()}
     stats = LeafStats(shared["hier_n"], shared["hier_xtx"], shared["hier_xty"], shared["hier_yty"])
     parents = [shared[f"hier_parent_{i}"] for i in range(len(data.parents))]
@@ -236,7 +212,8 @@ def _marginal_loglik(
     impl: str = "op",
 ) -> pt.TensorVariable:
     d = data.d
-    sigma = pm.modelcontext(None)[names.SIGMA]
+    model = pm.modelcontext(None)
+    sigma = model[names.SIGMA] if names.SIGMA in model.named_vars else pt.constant(1.0)
     if impl == "op":
         from pandas_hier.backend.marginal_op import marginal_loglik
 
@@ -297,11 +274,13 @@ def build_model(
         coords[names.coef_dim(level)] = coefs
         coords[names.coef_dim2(level)] = coefs
     marginal = all(p == "marginal" for p in parameterization)
+    family = families.get(opts.likelihood)
     key = (*structure_key(data, opts, varying, parameterization), impl)
     with pm.Model(coords=coords) as model:
         stats, parents, containers = _data_containers(data, rows=opts.likelihood != "normal")
-        sigma_prior, default = opts.prior("sigma")
-        _rv(names.SIGMA, sigma_prior, default, data.y_scale)
+        if family.scale:
+            sigma_prior, default = opts.prior("sigma")
+            _rv(names.SIGMA, sigma_prior, default, data.y_scale)
         sds = _build_sds(data, opts, varying)
         if marginal:
             gp = _global_normal(data, opts)
@@ -320,6 +299,8 @@ def build_model(
 
 def _global_coefficients(data: ModelData, opts: FitOptions):
     prior_i, default_i = opts.prior("intercept")
+    if default_i:
+        prior_i = Prior(prior_i.dist, **{**prior_i.params, "mu": data.intercept_mean})
     b0 = _rv("b_global_intercept", prior_i, default_i, data.coef_scale[0])
     parts = [b0[None]]
     if data.d > 1:
@@ -353,9 +334,9 @@ def _level_coefficients(data, sds, depth, level, v, parent_theta, how, parent_in
 
 def _likelihood(data: ModelData, opts: FitOptions, theta, stats: LeafStats, shared) -> None:
     model = pm.modelcontext(None)
-    sigma = model[names.SIGMA]
-    d = data.d
     family = families.get(opts.likelihood)
+    sigma = model[names.SIGMA] if family.scale else None
+    d = data.d
     if family.marginal:  # Gaussian: the leaf sufficient statistics, no per-row term
         P, h, c = _leaf_potential(stats, sigma, pt.log, d)
         quad = sum(theta[:, i] * P[i][j] * theta[:, j] for i in range(d) for j in range(d))
@@ -363,9 +344,9 @@ def _likelihood(data: ModelData, opts: FitOptions, theta, stats: LeafStats, shar
         pm.Potential("loglik", pt.sum(c + lin - 0.5 * quad))
         return
     mu = pt.sum(theta[shared["hier_leaf"]] * shared["hier_X"], axis=1)
-    extra = dict(family.fixed(opts))
-    for name in family.extra:
-        if name not in extra:
-            prior, default = opts.prior(name)
-            extra[name] = _rv(name, prior, default, 1.0)
+    if "hier_offset" in shared:
+        mu = mu + shared["hier_offset"]
+    extra = extra_rvs(opts, family)
+    if "hier_trials" in shared:
+        extra["trials"] = shared["hier_trials"]
     family.pymc_observed(pm, mu, sigma, shared["hier_y"], extra)

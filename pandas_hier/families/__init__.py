@@ -9,19 +9,19 @@ Examples
 --------
 >>> from pandas_hier import families
 >>> sorted(families.FAMILIES)
-['cauchy', 'normal', 'studentt']
+['bernoulli', 'binomial', 'cauchy', 'negbinomial', 'normal', 'poisson', 'studentt']
 >>> families.get("studentt").extra
 ('nu',)
 """
 
 from __future__ import annotations
 
-from pandas_hier.families import cauchy, normal, studentt
+from pandas_hier.families import bernoulli, binomial, cauchy, negbinomial, normal, poisson, studentt
 from pandas_hier.families.base import Family
 
 __all__ = ["FAMILIES", "Family", "get"]
 
-_MODULES = (normal, studentt, cauchy)
+_MODULES = (normal, studentt, cauchy, bernoulli, binomial, poisson, negbinomial)
 #: Every family by name, in the order the documentation lists them.
 FAMILIES: dict[str, Family] = {m.FAMILY.name: m.FAMILY for m in _MODULES}
 

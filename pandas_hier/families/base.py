@@ -30,6 +30,27 @@ class Family:
     link: str = "identity"
     marginal: bool = False
     extra: tuple[str, ...] = ()
+    #: Whether the family has a noise sd ``sigma`` (location-scale families, whose response is
+    #: standardised); GLM families have none and keep the response as it is.
+    scale: bool = True
+    #: What the response must be: ``"real"``, ``"binary"`` (0/1 or bool), ``"count"`` (whole
+    #: numbers >= 0) or ``"successes"`` (whole numbers between 0 and ``trials``).
+    outcome: str = "real"
+    #: The extra data column the family takes: ``"trials"``, ``"exposure"`` or ``None``.
+    rows_column: str | None = None
+
+    def scale_note(self) -> str:
+        """What the coefficients mean, for summaries and displays."""
+        if self.link == "identity":
+            return "coefficients on the response's scale"
+        unit, mean = {"logit": ("log-odds", "probabilities"), "log": ("log rates", "rates")}[self.link]
+        return (f"coefficients on the {self.link} link scale ({unit}); "
+                f"predict(kind='mean') gives {mean}")  # fmt: skip
+
+    def inverse_link(self, eta):
+        """The response-scale mean of the linear predictor ``eta`` (a probability or a rate
+        for GLM families)."""
+        return eta
 
     def fixed(self, options) -> dict[str, float]:
         """Extra parameters fixed by the options (not sampled)."""
@@ -48,7 +69,9 @@ class Family:
         return out
 
     def logpdf(self, y, mu, sigma, **extra) -> np.ndarray:
-        """Log-density of ``y`` given ``mu`` and ``sigma`` (broadcasting)."""
+        """Log-density of ``y`` given ``mu`` and ``sigma`` (broadcasting). For GLM families ``mu``
+        is the linear predictor (link scale, offset included), ``sigma`` is ignored and
+        ``extra`` may hold per-row ``trials``."""
         raise NotImplementedError
 
     def draw(self, rng: np.random.Generator, mu, sigma, **extra) -> np.ndarray:

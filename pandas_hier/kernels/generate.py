@@ -297,7 +297,7 @@ def _draw_source(kind: str, d: int) -> str:
 
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def source(d: int, loops: bool | None = None) -> str:
     """The generated module for ``d`` coefficients (Python source): unrolled straight-line code
     up to :data:`UNROLL_MAX` coefficients, loops over matrix entries beyond (or if ``loops``)."""

@@ -5,7 +5,7 @@ read, linted and imported like any module. Nothing here reaches a generated modu
 import numpy as np
 from numba import njit
 
-__all__ = ["D", "PIVOT_MAX", "_JIT", "_floor1", "njit", "np"]
+__all__ = ["PIVOT_MAX", "_JIT", "D", "_floor1", "njit", "np"]
 
 D = 2
 PIVOT_MAX = 1e12
@@ -14,4 +14,4 @@ _JIT = {"cache": False, "nogil": True}
 
 @njit(**_JIT)
 def _floor1(x):
-    return x if x > 1.0 else 1.0
+    return max(1.0, x)
