@@ -8,7 +8,7 @@ Examples
 --------
 >>> import pandas_hier
 >>> from pandas_hier.design import prepare
->>> from pandas_hier.options import FitOptions, varying_mask
+>>> from pandas_hier.options import FitOptions
 >>> df = pandas_hier.datasets.load_salary()
 >>> design = prepare(df, "month", "salary", levels=["degree", "state", "county"], dropna=False,
 ...                  options=FitOptions())
@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from pandas_hier import encoding, families, names, report, schema
-from pandas_hier._params import close_match
 from pandas_hier.errors import InvalidParameterError
 from pandas_hier.options import FitOptions, varying_mask
 from pandas_hier.stats import LeafStats, check_float64, intercept_mean, leaf_stats, mean_sd
@@ -146,12 +145,6 @@ class Training:
     trials: np.ndarray | None = None
     exposure: np.ndarray | None = None
 
-    def rows_extra(self, family) -> dict:
-        """The family's per-row extra data (``trials``) and the offset of the linear predictor."""
-        extra = {"trials": self.trials} if family.rows_column == "trials" else {}
-        offset = np.log(self.exposure) if self.exposure is not None else 0.0
-        return {"extra": extra, "offset": offset}
-
 
 @dataclass(frozen=True)
 class Design:
@@ -262,7 +255,9 @@ def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
 
     used = [c for c in rows_cols if c in xs or c == y]
     if used:
-        raise ValueError(f"{used!r} cannot be both trials= or exposure= and a predictor or response")
+        raise InvalidParameterError(
+            f"fit: {used!r} cannot be both trials= or exposure= and a predictor or response"
+        )
     cols = [*hier.levels, *dict.fromkeys([*xs, y, *rows_cols])]
     work = df[[c for c in cols if c in df.columns]]
     work.attrs = {}

@@ -142,6 +142,14 @@ def test_glm_families_fit_predict_check_and_round_trip(family, kwargs, valid, tm
     y_rep = fit.posterior_predictive(random_seed=0).idata["posterior_predictive"]["y"].to_numpy()
     assert valid(y_rep, df).all()
     assert np.isfinite(fit.log_likelihood().to_numpy()).all()
+    column = kwargs.get("trials") or kwargs.get("exposure")
+    if column is not None:  # replicating new rows needs their trials or exposures
+        with pytest.raises(pandas_hier.ColumnNotFoundError, match=f"needs the .* column '{column}'"):
+            fit.predict(df.head(3).drop(columns=column), kind="posterior_predictive")
+        bad = df.head(3).assign(**{column: [1.0, 0.0, 2.0]})
+        with pytest.raises(ValueError, match=f"column '{column}' .* invalid values at rows \\[1\\]"):
+            fit.predict(bad, kind="posterior_predictive")
+        assert fit.predict(df.head(3).drop(columns=column)).shape[0] == 3  # kind="mean" needs none
     fit.save(tmp_path / "fit.zip")
     loaded = pandas_hier.load(tmp_path / "fit.zip")
     assert loaded.options == fit.options
@@ -174,6 +182,7 @@ def test_bad_outcomes_are_refused_before_any_work(family, column, values, match)
         ({"likelihood": "binomial"}, r"likelihood='binomial' needs trials= naming the column"),
         ({"likelihood": "bernoulli", "trials": "n"}, r"trials= applies to likelihood 'binomial' only"),
         ({"likelihood": "normal", "exposure": "t"}, r"exposure= applies to likelihood 'poisson' or 'negbinomial' only"),
+        ({"likelihood": "poisson", "exposure": "month"}, r"\['month'\] cannot be both trials= or exposure= and a predictor"),
     ],
 )
 def test_trials_and_exposure_belong_to_their_likelihoods(df, kwargs, match):

@@ -37,10 +37,6 @@ def _sd_rv(name: str, prior: Prior, default: bool, scale, **kwargs):
     return _rv(name, prior, default, scale, **kwargs)
 
 
-def _dist(prior: Prior, default: bool, scale, **kwargs):
-    return getattr(pm, prior.dist).dist(**_params(prior, default, scale), **kwargs)
-
-
 def extra_rvs(opts: FitOptions, family) -> dict:
     """The family's extra parameters: fixed by the options, or random variables under their
     priors (``nu``, ``alpha``)."""

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from pandas_hier.families._glm import sigmoid
+
 __all__ = ["Family"]
 
 
@@ -49,8 +51,8 @@ class Family:
 
     def inverse_link(self, eta):
         """The response-scale mean of the linear predictor ``eta`` (a probability or a rate
-        for GLM families)."""
-        return eta
+        for GLM families), by the family's ``link``."""
+        return {"identity": lambda e: e, "logit": sigmoid, "log": np.exp}[self.link](eta)
 
     def fixed(self, options) -> dict[str, float]:
         """Extra parameters fixed by the options (not sampled)."""

@@ -31,9 +31,6 @@ class Bernoulli(Family):
     scale = False
     outcome = "binary"
 
-    def inverse_link(self, eta):
-        return sigmoid(eta)
-
     def logpdf(self, y, mu, sigma=None, **extra) -> np.ndarray:
         y = np.asarray(y, dtype=float)
         return y * log_sigmoid(mu) + (1.0 - y) * log_sigmoid(-mu)

@@ -31,9 +31,6 @@ class Binomial(Family):
     outcome = "successes"
     rows_column = "trials"
 
-    def inverse_link(self, eta):
-        return sigmoid(eta)
-
     def logpdf(self, y, mu, sigma=None, *, trials, **extra) -> np.ndarray:
         from scipy.special import gammaln
 

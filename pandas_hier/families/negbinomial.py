@@ -34,9 +34,6 @@ class NegBinomial(Family):
     rows_column = "exposure"
     extra = ("alpha",)
 
-    def inverse_link(self, eta):
-        return np.exp(eta)
-
     def logpdf(self, y, mu, sigma=None, *, alpha, **extra) -> np.ndarray:
         from scipy.special import gammaln
 

@@ -30,9 +30,6 @@ class Poisson(Family):
     outcome = "count"
     rows_column = "exposure"
 
-    def inverse_link(self, eta):
-        return np.exp(eta)
-
     def logpdf(self, y, mu, sigma=None, **extra) -> np.ndarray:
         from scipy.special import gammaln
 
