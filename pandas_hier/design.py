@@ -334,7 +334,8 @@ def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
 def resolve_parameterization(
     opts: FitOptions, rows_per_group: Sequence[np.ndarray], threshold: int = 100
 ) -> tuple[str, ...]:
-    """Per-level parameterization. ``auto``: marginal for a Gaussian likelihood; otherwise
+    """Per-level parameterization. ``auto``: marginal for a Gaussian likelihood, augmented for
+    a family with an augmentation (and Normal priors on the global coefficients); otherwise
     centred for levels whose every group has at least ``threshold`` rows, else non-centred.
 
     Examples
@@ -345,18 +346,25 @@ def resolve_parameterization(
     >>> resolve_parameterization(FitOptions(likelihood="poisson"), [np.array([500]), np.array([20])])
     ('centered', 'noncentered')
     >>> resolve_parameterization(FitOptions(likelihood="bernoulli"), [np.array([500]), np.array([20])])
-    ('centered', 'noncentered')
+    ('augmented', 'augmented')
     """
     k = len(rows_per_group)
-    if opts.parameterization in ("marginal", "centered", "noncentered"):
+    if opts.parameterization != "auto":
         return (opts.parameterization,) * k
     family = families.get(opts.likelihood)
     if family.marginal:
         return ("marginal",) * k
+    if family.augmentation and _normal_global_priors(opts):
+        return ("augmented",) * k
     return tuple(
         "centered" if len(n) and int(np.min(n)) >= threshold else "noncentered"
         for n in rows_per_group
     )
+
+
+def _normal_global_priors(opts: FitOptions) -> bool:
+    """Whether the global coefficients have Normal priors (what the exact kernel integrates)."""
+    return all(opts.prior(key)[0].dist == "Normal" for key in ("intercept", "slope"))
 
 
 def structure_key(data: ModelData, opts: FitOptions, varying: np.ndarray, param) -> tuple:

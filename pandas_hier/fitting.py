@@ -159,11 +159,14 @@ def fit(
     **options
         Model options (see :class:`~pandas_hier.options.FitOptions`):
 
-        ``parameterization`` : {"auto", "marginal", "centered", "noncentered"}
+        ``parameterization`` : {"auto", "marginal", "augmented", "centered", "noncentered"}
             ``auto`` (default) integrates all coefficients out analytically for a Gaussian
             likelihood ("marginal": NUTS samples only the sds, coefficients are then drawn
-            exactly), and otherwise picks per level: centred where every group has at least
-            100 rows, non-centred elsewhere.
+            exactly). Student-t, Cauchy, Bernoulli, binomial and negative binomial
+            likelihoods are "augmented": a Gibbs sampler with one latent variable per row
+            feeds the same exact engine (``fit.sampler`` is ``"gibbs"``). Otherwise (Poisson)
+            it picks per level: centred where every group has at least 100 rows, non-centred
+            elsewhere.
         ``sd_per`` : {"level", "parent"}
             One sd per level and coefficient, or one per parent group (the blog's choice).
         ``likelihood`` : {"normal", "studentt", "cauchy", "bernoulli", "binomial", "poisson", "negbinomial"}
@@ -232,7 +235,15 @@ def fit(
 
     rng = np.random.default_rng(random_seed)
     seed = int(rng.integers(2**31 - 1))
-    if method == "nuts":
+    if method == "nuts" and all(p == "augmented" for p in param):
+        from pandas_hier.backend.augmented import sample_augmented
+
+        compile_s, trace = sample_augmented(
+            built, data, opts, draws=draws, tune=tune, chains=chains, seed=seed,
+            progressbar=progressbar,
+        )  # fmt: skip
+        sampler = "gibbs"
+    elif method == "nuts":
         compile_s, trace = sample(
             built, sampler, draws=draws, tune=tune, chains=chains, seed=seed,
             progressbar=progressbar, target_accept=opts.target_accept,

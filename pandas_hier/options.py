@@ -23,7 +23,7 @@ __all__ = ["FitOptions", "Prior", "varying_mask"]
 
 #: The likelihood families (:mod:`pandas_hier.families`).
 LIKELIHOODS = tuple(FAMILIES)
-PARAMETERIZATIONS = ("auto", "marginal", "centered", "noncentered")
+PARAMETERIZATIONS = ("auto", "marginal", "augmented", "centered", "noncentered")
 SD_PER = ("level", "parent")
 SAMPLERS = ("nutpie", "pymc", "numpyro", "blackjax")
 #: ``fit(method=...)``: NUTS (with ``sampler``) or a quick approximation of the posterior.
@@ -257,6 +257,12 @@ class FitOptions:
                 "parameterization='marginal' integrates the coefficients out analytically, which "
                 "needs likelihood='normal'; use 'centered', 'noncentered' or 'auto' for "
                 f"likelihood={self.likelihood!r}"
+            )
+        if self.parameterization == "augmented" and not FAMILIES[self.likelihood].augmentation:
+            raise ValueError(
+                "parameterization='augmented' samples with per-row latent variables, which "
+                "likelihood 'studentt', 'cauchy', 'bernoulli', 'binomial' or 'negbinomial' have; "
+                f"use 'auto', 'centered' or 'noncentered' for likelihood={self.likelihood!r}"
             )
         if self.correlated and self.sd_per == "parent":
             raise ValueError("correlated=True needs sd_per='level' (one covariance per level)")

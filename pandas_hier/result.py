@@ -54,7 +54,8 @@ class HierFit:
     diagnostics : Diagnostics
     parameterization : mapping of level -> str
     sampler : str
-        What produced the draws: the NUTS sampler's name, or ``"advi"`` / ``"pathfinder"``.
+        What produced the draws: the NUTS sampler's name, ``"gibbs"`` (the augmented route)
+        or ``"advi"`` / ``"pathfinder"``.
     training : Training or None
         The training arrays (predictors, response, leaf codes) kept in memory for
         :meth:`posterior_predictive` and :meth:`loo`; None after :func:`pandas_hier.load`.

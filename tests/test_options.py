@@ -16,7 +16,7 @@ from pandas_hier.options import FitOptions
         ({"correlated": True, "sd_per": "parent"}, "correlated=True needs sd_per='level'"),
         ({"nu": 3.0}, "fit: nu=3.0 applies to likelihood='studentt' only, not likelihood='normal'"),
         ({"sd_per": "group"}, "sd_per='group' is not one of 'level', 'parent'"),
-        ({"parameterization": "ncp"}, "is not one of 'auto', 'marginal', 'centered', 'noncentered'"),
+        ({"parameterization": "ncp"}, "is not one of 'auto', 'marginal', 'augmented', 'centered', 'noncentered'"),
         ({"target_accept": 1.0}, r"fit: target_accept=1.0 is out of range: choose 0.5 <= target_accept < 1"),
         ({"priors": {"sd": 1.0}}, "must be a pandas_hier.Prior"),
     ],

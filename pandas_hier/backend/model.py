@@ -12,6 +12,10 @@ Three ways to build it:
     in information form (see :mod:`pandas_hier.kernels.smallmat`), starting from per-leaf sufficient
     statistics. NUTS samples only the sds and the noise sd; :func:`draw_coefficients` then draws
     every coefficient exactly from its Gaussian conditional, top down, for each posterior draw.
+``augmented``
+    Student-t, Cauchy, Bernoulli, binomial and negative binomial likelihoods. The same marginal
+    likelihood, of per-leaf statistics weighted by per-row latent variables, which the blocked
+    Gibbs sampler of :mod:`pandas_hier.backend.augmented` refreshes every iteration.
 ``centered`` / ``noncentered``
     Coefficients are random variables (per level). The Gaussian likelihood still uses sufficient
     statistics; Student-t and Cauchy likelihoods are evaluated per row.
@@ -274,6 +278,7 @@ def build_model(
         coords[names.coef_dim(level)] = coefs
         coords[names.coef_dim2(level)] = coefs
     marginal = all(p == "marginal" for p in parameterization)
+    augmented = all(p == "augmented" for p in parameterization)
     family = families.get(opts.likelihood)
     key = (*structure_key(data, opts, varying, parameterization), impl)
     with pm.Model(coords=coords) as model:
@@ -282,8 +287,13 @@ def build_model(
             sigma_prior, default = opts.prior("sigma")
             _rv(names.SIGMA, sigma_prior, default, data.y_scale)
         sds = _build_sds(data, opts, varying)
-        if marginal:
+        if marginal or augmented:
+            # augmented: the same marginal likelihood, of the weighted statistics that the Gibbs
+            # sampler (backend/augmented.py) writes into the containers; the family's extra
+            # parameters are updated on the rows
             gp = _global_normal(data, opts)
+            if augmented:
+                extra_rvs(opts, family)
             loglik = _marginal_loglik(data, sds, gp, varying, stats, parents, impl)
             pm.Potential("marginal_loglik", loglik)
             return BuiltModel(model, tuple(parameterization), varying, gp, containers["values"], key)

@@ -40,6 +40,20 @@ class Family:
     outcome: str = "real"
     #: The extra data column the family takes: ``"trials"``, ``"exposure"`` or ``None``.
     rows_column: str | None = None
+    #: How the augmented Gibbs sampler (:mod:`pandas_hier.backend.augmented`) makes the rows
+    #: conditionally Gaussian: ``"gamma"`` (Student-t as a Gamma scale mixture of normals),
+    #: ``"polyagamma"`` (logit-type likelihoods, Polson, Scott and Windle 2013) or ``None``.
+    augmentation: str | None = None
+
+    def mixture_nu(self, extra: Mapping) -> float:
+        """Degrees of freedom of a ``"gamma"`` augmentation (per-row precision weights
+        ``lambda ~ Gamma(nu / 2, nu / 2)``), from the current extra parameters."""
+        raise NotImplementedError
+
+    def polyagamma_terms(self, y, extra: Mapping):
+        """``(b, kappa, shift)`` of a ``"polyagamma"`` augmentation: the row's likelihood is
+        ``exp((kappa + b / 2) psi) / (1 + exp(psi))^b`` up to a constant, with ``psi = eta + shift``."""
+        raise NotImplementedError
 
     def scale_note(self) -> str:
         """What the coefficients mean, for summaries and displays."""

@@ -1,7 +1,8 @@
 """The Bernoulli likelihood, logit link: ``y ~ Bernoulli(sigmoid(eta))`` for a 0/1 or bool
 response. Coefficients are log-odds; ``predict(kind="mean")`` gives probabilities.
 
-Sampled by NUTS on the row-level model, each level centred or non-centred by its data.
+Sampled by the augmented Gibbs route (Pólya-Gamma variables;
+:mod:`pandas_hier.backend.augmented`).
 
 Examples
 --------
@@ -30,6 +31,10 @@ class Bernoulli(Family):
     link = "logit"
     scale = False
     outcome = "binary"
+    augmentation = "polyagamma"
+
+    def polyagamma_terms(self, y, extra):
+        return 1.0, np.asarray(y, dtype=float) - 0.5, 0.0
 
     def logpdf(self, y, mu, sigma=None, **extra) -> np.ndarray:
         y = np.asarray(y, dtype=float)

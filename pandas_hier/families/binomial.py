@@ -2,7 +2,8 @@
 column of trials named by ``fit(trials=...)``. Coefficients are log-odds;
 ``predict(kind="mean")`` gives the probability of success per trial.
 
-Sampled by NUTS on the row-level model, each level centred or non-centred by its data.
+Sampled by the augmented Gibbs route (Pólya-Gamma variables;
+:mod:`pandas_hier.backend.augmented`).
 
 Examples
 --------
@@ -30,6 +31,11 @@ class Binomial(Family):
     scale = False
     outcome = "successes"
     rows_column = "trials"
+    augmentation = "polyagamma"
+
+    def polyagamma_terms(self, y, extra):
+        n = np.asarray(extra["trials"], dtype=float)
+        return n, np.asarray(y, dtype=float) - 0.5 * n, 0.0
 
     def logpdf(self, y, mu, sigma=None, *, trials, **extra) -> np.ndarray:
         from scipy.special import gammaln

@@ -24,6 +24,10 @@ class Cauchy(Family):
     """``y ~ Cauchy(mu, sigma)``."""
 
     name = "cauchy"
+    augmentation = "gamma"
+
+    def mixture_nu(self, extra) -> float:
+        return 1.0
 
     def logpdf(self, y, mu, sigma, **extra) -> np.ndarray:
         z = (np.asarray(y) - mu) / sigma

@@ -3,7 +3,8 @@
 large ``alpha`` approaches the Poisson). ``alpha`` is sampled under the ``alpha`` prior
 (default HalfCauchy(1), as bambi's). Coefficients are log rates.
 
-Sampled by NUTS on the row-level model, each level centred or non-centred by its data.
+Sampled by the augmented Gibbs route (Pólya-Gamma variables;
+:mod:`pandas_hier.backend.augmented`).
 
 Examples
 --------
@@ -33,6 +34,14 @@ class NegBinomial(Family):
     outcome = "count"
     rows_column = "exposure"
     extra = ("alpha",)
+    augmentation = "polyagamma"
+
+    def polyagamma_terms(self, y, extra):
+        # mean mu, dispersion alpha: p(y) ~ sigmoid(psi)^y (1 - sigmoid(psi))^alpha with
+        # psi = log mu - log alpha (Zhou et al. 2012)
+        a = float(extra["alpha"])
+        y = np.asarray(y, dtype=float)
+        return y + a, 0.5 * (y - a), -np.log(a)
 
     def logpdf(self, y, mu, sigma=None, *, alpha, **extra) -> np.ndarray:
         from scipy.special import gammaln

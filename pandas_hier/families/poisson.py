@@ -2,7 +2,8 @@
 column of exposures named by ``fit(exposure=...)`` (entering as the offset ``log exposure``).
 Coefficients are log rates; ``predict(kind="mean")`` gives the rate per unit of exposure.
 
-Sampled by NUTS on the row-level model, each level centred or non-centred by its data.
+Sampled by NUTS on the row-level model, each level centred or non-centred by its data: the
+Poisson has no exact Gaussian augmentation (``docs/model.md``).
 
 Examples
 --------

@@ -23,6 +23,10 @@ class StudentT(Family):
 
     name = "studentt"
     extra = ("nu",)
+    augmentation = "gamma"
+
+    def mixture_nu(self, extra) -> float:
+        return float(extra["nu"])
 
     def fixed(self, options) -> dict[str, float]:
         return {} if options.nu is None else {"nu": float(options.nu)}

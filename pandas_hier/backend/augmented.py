@@ -1,0 +1,324 @@
+"""The augmented route: a blocked, collapsed Gibbs sampler for likelihoods that become
+conditionally Gaussian given per-row latent variables (Student-t and Cauchy by a Gamma scale
+mixture; Bernoulli, binomial and negative binomial by Pólya-Gamma variables).
+
+Each iteration, on the model's scale (``docs/model.md``, "The augmented route"):
+
+1. **Augmentation.** Given the coefficients, draw every row's latent variable: for Student-t,
+   ``lambda_i ~ Gamma((nu + 1) / 2, (nu + r_i^2 / sigma^2) / 2)`` with ``r_i`` the residual;
+   for the logit-type families ``omega_i ~ PG(b_i, psi_i)`` (Polson, Scott and Windle 2013).
+   The rows are then Gaussian with precision weights, and one row pass gives weighted
+   per-leaf sufficient statistics (:mod:`pandas_hier.kernels.rows`).
+2. **Variance parameters, coefficients integrated out.** Every sd (and Student-t's ``sigma``)
+   is updated by univariate slice sampling (Neal 2003) on the exact marginal likelihood of the
+   weighted statistics (the compiled kernel of the Gaussian route) plus its prior.
+3. **Every coefficient, exactly.** One top-down draw from the Gaussian conditional (the same
+   kernel that draws the Gaussian route's coefficients).
+4. **Likelihood parameters** (``sigma`` and ``nu`` of Student-t, ``alpha`` of the negative
+   binomial) by slice sampling on the row likelihood, latent variables integrated out.
+
+Because step 2 integrates every coefficient out, the sds never meet the funnel that makes
+row-level NUTS diverge. Every step leaves the posterior invariant, so the chain targets the
+same posterior as the row-level model (``tests/test_backend_augmented.py``). No step can
+diverge and none has a step size to adapt: warm-up only sets the slice widths (three times
+each coordinate's running sd). Chains run in threads.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from pandas_hier import families, names
+
+__all__ = ["sample_augmented"]
+
+_WIDTH_MIN = 1e-4
+
+
+class _Target:
+    """The model's unconstrained parameters as one flat vector and the compiled pieces of its
+    log-density that the Gibbs steps need."""
+
+    def __init__(self, built, data, opts):
+        from pytensor.graph.traversal import ancestors
+
+        from pandas_hier.backend.marginal_op import MarginalLoglik
+
+        model = built.model
+        self.model = model
+        self.family = families.get(opts.likelihood)
+        point = model.initial_point()
+        self.values = list(model.value_vars)
+        self.shapes = [np.shape(point[v.name]) for v in self.values]
+        sizes = [int(np.prod(s)) for s in self.shapes]
+        self.bounds = np.cumsum([0, *sizes])
+        self.x0 = np.concatenate([np.ravel(point[v.name]) for v in self.values]).astype(float)
+        rv_of = {model.rvs_to_values[rv].name: rv for rv in model.free_RVs}
+        row_names = {n for n in (names.SIGMA, names.NU, names.ALPHA) if n in model.named_vars}
+        coll_rvs = [rv for rv in model.free_RVs if rv.name not in (names.NU, names.ALPHA)]
+        self.collapsed = self._coords(v for v in self.values if rv_of[v.name] in coll_rvs)
+        self.rows = self._coords(
+            v for v in self.values if rv_of[v.name].name in row_names
+        )
+        pot = model.potentials[0]
+        node = next(
+            v.owner for v in ancestors([pot]) if v.owner and isinstance(v.owner.op, MarginalLoglik)
+        )
+        self.d = node.op.d
+        row_rvs = [model[n] for n in sorted(row_names)]
+        prior = model.logp(vars=row_rvs) if row_rvs else model.logp(vars=[])
+        consts = [model.replace_rvs_by_values([model[n]])[0] for n in sorted(row_names)]
+        outs = model.unobserved_RVs
+        self.out_names = [v.name for v in outs]
+        compile_ = lambda o: model.compile_fn(  # noqa: E731
+            o, inputs=self.values, point_fn=False, on_unused_input="ignore"
+        )
+        # the sds' (and sigma's) prior and the kernel's scale inputs, as functions of x; the
+        # kernel itself is called directly, on the weighted statistics, without its gradient
+        inputs = model.replace_rvs_by_values(list(node.inputs))
+        self._scales = compile_([model.logp(vars=coll_rvs), inputs[0], inputs[1]])
+        const = compile_(inputs[2:])(*self.split(self.x0))
+        self.loff, self.kinds = (np.asarray(a) for a in const[:2])
+        self.parents, self.off, self.m0, self.s0 = (np.asarray(a) for a in const[6:])
+        self._rows_prior = compile_([prior, *consts]) if row_names else None
+        self.row_names = sorted(row_names)
+        self._constrained = compile_(model.replace_rvs_by_values(outs))
+
+    def copy(self) -> _Target:
+        """A copy with its own compiled functions (for another thread)."""
+        new = object.__new__(_Target)
+        new.__dict__.update(self.__dict__)
+        for name in ("_scales", "_rows_prior", "_constrained"):
+            fn = getattr(self, name)
+            setattr(new, name, None if fn is None else fn.copy(share_memory=False))
+        return new
+
+    def _coords(self, values) -> np.ndarray:
+        idx = {v.name: i for i, v in enumerate(self.values)}
+        return np.concatenate(
+            [np.arange(self.bounds[idx[v.name]], self.bounds[idx[v.name] + 1]) for v in values]
+            or [np.zeros(0, np.int64)]
+        ).astype(np.int64)
+
+    def split(self, x):
+        return [x[a:b].reshape(s) for a, b, s in zip(self.bounds[:-1], self.bounds[1:], self.shapes, strict=True)]
+
+    def scales(self, x) -> tuple[float, float, np.ndarray]:
+        """The sds' prior log-density (Jacobian included), the noise sd and the kernel's scale
+        matrices at ``x``."""
+        prior, sigma, Ls = self._scales(*self.split(x))
+        return float(prior), float(sigma), np.asarray(Ls)
+
+    def collapsed_logp(self, x, stats, kern) -> float:
+        """Log-density of the sds (and sigma) given the weighted statistics, coefficients
+        integrated out."""
+        prior, sigma, Ls = self.scales(x)
+        if not np.isfinite(prior):
+            return -np.inf
+        ll = kern.loglik_grad(
+            sigma, Ls, self.loff, self.kinds, *stats, self.parents, self.off, self.m0, self.s0, False
+        )[0]  # fmt: skip
+        return prior + ll
+
+    def row_params(self, x) -> tuple[float, dict]:
+        """Prior log-density of the likelihood's parameters and their constrained values."""
+        prior, *vals = self._rows_prior(*self.split(x))
+        return float(prior), {n: float(v) for n, v in zip(self.row_names, vals, strict=True)}
+
+    def constrained(self, x):
+        return self._constrained(*self.split(x))
+
+
+def _slice(logp, x, i, width, lp0, rng, max_steps=20, max_shrink=60) -> float:
+    """One univariate slice-sampling update of ``x[i]`` (stepping out, then shrinkage; Neal
+    2003, figs. 3 and 5); returns the new log-density."""
+    x0 = x[i]
+    level = lp0 - rng.exponential()
+    lo = x0 - width * rng.random()
+    hi = lo + width
+    j = int(rng.integers(max_steps))
+    k = max_steps - 1 - j
+    x[i] = lo
+    while j > 0 and logp(x) > level:
+        lo -= width
+        x[i] = lo
+        j -= 1
+    x[i] = hi
+    while k > 0 and logp(x) > level:
+        hi += width
+        x[i] = hi
+        k -= 1
+    for _ in range(max_shrink):
+        x1 = lo + (hi - lo) * rng.random()
+        x[i] = x1
+        lp = logp(x)
+        if lp > level:
+            return lp
+        if x1 < x0:
+            lo = x1
+        else:
+            hi = x1
+    x[i] = x0
+    return lp0
+
+
+class _Chain:
+    """One chain's state and its Gibbs sweep."""
+
+    def __init__(self, target: _Target, data, opts, rng):
+        from pandas_hier.kernels import kernel
+
+        self.t, self.data, self.rng = target, data, rng
+        self.family = target.family
+        self.kern = kernel(target.d)
+        self.x = target.x0.copy()
+        self.X = np.ascontiguousarray(data.X, dtype=np.float64)
+        self.y = np.asarray(data.y, dtype=np.float64)
+        self.leaf = np.asarray(data.leaf, dtype=np.int64)
+        self.offset = np.zeros(len(self.y)) if data.offset is None else np.asarray(data.offset, float)
+        self.extra = {} if data.trials is None else {"trials": np.asarray(data.trials, float)}
+        self.fixed = self.family.fixed(opts)
+        self.G = data.sizes[-1]
+        self.off = np.cumsum([0, *data.sizes]).astype(np.int64)
+        root = int(self.off[-1])
+        self.theta = np.zeros((root + 2, target.d))
+        self.theta[root, 0] = data.intercept_mean
+        self.width = np.ones(len(self.x))
+        self._moments = np.zeros((3, len(self.x)))  # count, mean, M2 during warm-up
+
+    # -- pieces ------------------------------------------------------------------------------
+    def eta(self) -> np.ndarray:
+        from pandas_hier.kernels.rows import linear_predictor
+
+        leaves = self.theta[self.off[-2] : self.off[-1]]
+        return linear_predictor(self.X, self.leaf, leaves) + self.offset
+
+    def params(self, x) -> tuple[float, dict]:
+        if self.t._rows_prior is None:
+            return 0.0, dict(self.fixed)
+        prior, vals = self.t.row_params(x)
+        return prior, {**self.fixed, **vals}
+
+    def row_loglik(self, x, eta) -> float:
+        prior, p = self.params(x)
+        if not np.isfinite(prior):
+            return -np.inf
+        sigma = p.get(names.SIGMA)
+        extra = {k: np.array([v]) for k, v in p.items() if k != names.SIGMA}
+        return prior + float(np.sum(self.family.logpdf(self.y, eta, sigma, **self.extra, **extra)))
+
+    def augment(self, eta):
+        from pandas_hier.kernels.rows import weighted_stats
+
+        _, p = self.params(self.x)
+        if self.family.augmentation == "gamma":
+            nu = self.family.mixture_nu(p)
+            sigma = p[names.SIGMA]
+            r = (self.y - eta) / sigma
+            lam = self.rng.gamma(0.5 * (nu + 1.0), 2.0 / (nu + r * r))
+            wz = lam * self.y
+            self.stats = weighted_stats(self.X, self.leaf, lam, wz, wz * self.y, self.G)
+        else:
+            from polyagamma import random_polyagamma
+
+            b, kappa, shift = self.family.polyagamma_terms(self.y, {**self.extra, **p})
+            omega = random_polyagamma(b, eta + shift, random_state=self.rng)
+            # pseudo-response of x'theta: kappa / omega - offset - shift, precision omega;
+            # its sum of squares is constant given omega and left out
+            wz = kappa - omega * (self.offset + shift)
+            self.stats = weighted_stats(self.X, self.leaf, omega, wz, np.zeros_like(wz), self.G)
+
+    def draw_theta(self) -> None:
+        t = self.t
+        _, sigma, Ls = t.scales(self.x)
+        eps = self.rng.standard_normal((1, int(t.off[-1]) + 1, t.d))
+        self.theta = self.kern.draw(
+            np.array([sigma]), Ls[None], t.loff, t.kinds, *self.stats, t.parents, t.off, t.m0,
+            t.s0, eps,
+        )[0]  # fmt: skip
+
+    # -- the sweep ---------------------------------------------------------------------------
+    def sweep(self, tuning: bool) -> None:
+        x, rng, t = self.x, self.rng, self.t
+        self.augment(self.eta())
+        logp = lambda z: t.collapsed_logp(z, self.stats, self.kern)  # noqa: E731
+        lp = logp(x)
+        for i in t.collapsed:
+            lp = _slice(logp, x, i, self.width[i], lp, rng)
+        self.draw_theta()
+        if len(t.rows):
+            eta = self.eta()
+            lp = self.row_loglik(x, eta)
+            for i in t.rows:
+                lp = _slice(lambda z: self.row_loglik(z, eta), x, i, self.width[i], lp, rng)
+        if tuning:
+            self._adapt()
+
+    def _adapt(self) -> None:
+        c, m, s2 = self._moments
+        c += 1
+        delta = self.x - m
+        m += delta / c
+        s2 += delta * (self.x - m)
+        if c[0] >= 10:
+            sd = np.sqrt(s2 / (c - 1))
+            self.width = np.maximum(3.0 * sd, _WIDTH_MIN)
+
+
+def sample_augmented(built, data, opts, *, draws, tune, chains, seed, progressbar):
+    """Run the Gibbs sampler; returns ``(None, DataTree)`` like
+    :func:`pandas_hier.backend.sample.sample` (``posterior`` on the model's scale, coefficients
+    included, and ``sample_stats`` with each chain's seconds)."""
+    import xarray as xr
+
+    target = _Target(built, data, opts)
+    seeds = np.random.SeedSequence(seed).spawn(chains)
+    root = int(np.sum(data.sizes))
+    off = np.cumsum([0, *data.sizes])
+    kept_x = np.empty((chains, draws, len(target.x0)))
+    kept_theta = np.empty((chains, draws, root + 1, target.d))
+    seconds = np.zeros(chains)
+
+    def run(c: int, tgt: _Target) -> None:
+        started = time.perf_counter()
+        chain = _Chain(tgt, data, opts, np.random.default_rng(seeds[c]))
+        for it in range(tune + draws):
+            chain.sweep(tuning=it < tune)
+            if it >= tune:
+                kept_x[c, it - tune] = chain.x
+                kept_theta[c, it - tune] = chain.theta[: root + 1]
+        seconds[c] = time.perf_counter() - started
+
+    # Chains run in threads: the row passes, the kernel and the Polya-Gamma draws release the
+    # GIL. Compiled PyTensor functions are not thread-safe, so each thread has its own copies.
+    workers = max(1, min(chains, os.cpu_count() or 1))
+    targets = [target] + [target.copy() for _ in range(workers - 1)]
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(run, c, targets[c % workers]) for c in range(chains)] if workers > 1 else []
+        if workers == 1:
+            for c in range(chains):
+                run(c, target)
+        for f in futures:
+            f.result()
+    model = built.model
+    dims = model.named_vars_to_dims
+    post: dict = {}
+    flat = kept_x.reshape(chains * draws, -1)
+    outs = [target.constrained(x) for x in flat]
+    for j, name in enumerate(target.out_names):
+        arr = np.stack([o[j] for o in outs]).reshape(chains, draws, *np.shape(outs[0][j]))
+        own = dims.get(name) or tuple(f"{name}_dim_{i}" for i in range(arr.ndim - 2))
+        post[name] = (("chain", "draw", *own), arr)
+    post[names.GLOBAL] = (("chain", "draw", "coef"), kept_theta[:, :, root])
+    for depth, lv in enumerate(data.levels):
+        post[names.b(lv)] = (("chain", "draw", lv, "coef"), kept_theta[:, :, off[depth] : off[depth + 1]])
+    coords = {k: list(v) for k, v in model.coords.items() if v is not None}
+    coords.update(chain=np.arange(chains), draw=np.arange(draws))
+    used = {d for dd, _ in post.values() for d in dd}
+    ds = xr.Dataset(post, coords={k: v for k, v in coords.items() if k in used})
+    stats = xr.Dataset({"chain_seconds": (("chain",), seconds)}, coords={"chain": np.arange(chains)})
+    return None, xr.DataTree.from_dict({"posterior": ds, "sample_stats": stats})
