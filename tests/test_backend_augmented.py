@@ -70,7 +70,9 @@ def _nested(family: str, seed: int = 0, n_top: int = 4, n_leaf: int = 5, per: in
 
 def test_augmented_fit_is_the_default_mixes_and_repeats_with_its_seed():
     df = _nested("bernoulli")
-    kw = {"likelihood": "bernoulli", "chains": 2, "draws": 300, "tune": 300, "random_seed": 4}
+    # 3 chains on at most 2 threads: a chain reuses a finished chain's compiled functions, never
+    # a running one's (the draws would then differ between the two identical fits below)
+    kw = {"likelihood": "bernoulli", "chains": 3, "draws": 300, "tune": 300, "random_seed": 4}
     fit = quiet_fit(df, "x", "y", levels=["a", "b"], **kw)
     assert fit.sampler == "gibbs" and set(fit.parameterization.values()) == {"augmented"}
     d = fit.diagnostics

@@ -27,6 +27,7 @@ each coordinate's running sd). Chains run in threads.
 from __future__ import annotations
 
 import os
+import queue
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -294,16 +295,22 @@ def sample_augmented(built, data, opts, *, draws, tune, chains, seed, progressba
         seconds[c] = time.perf_counter() - started
 
     # Chains run in threads: the row passes, the kernel and the Polya-Gamma draws release the
-    # GIL. Compiled PyTensor functions are not thread-safe, so each thread has its own copies.
+    # GIL. Compiled PyTensor functions are not thread-safe, so each running chain takes a
+    # target of its own (with its own compiled copies) from a pool and returns it after.
     workers = max(1, min(chains, os.cpu_count() or 1))
-    targets = [target] + [target.copy() for _ in range(workers - 1)]
+    free: queue.SimpleQueue = queue.SimpleQueue()
+    for tgt in [target] + [target.copy() for _ in range(workers - 1)]:
+        free.put(tgt)
+
+    def run_pooled(c: int) -> None:
+        tgt = free.get()
+        try:
+            run(c, tgt)
+        finally:
+            free.put(tgt)
+
     with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(run, c, targets[c % workers]) for c in range(chains)] if workers > 1 else []
-        if workers == 1:
-            for c in range(chains):
-                run(c, target)
-        for f in futures:
-            f.result()
+        list(pool.map(run_pooled, range(chains)))
     model = built.model
     dims = model.named_vars_to_dims
     post: dict = {}
