@@ -24,13 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pandas_hier import encoding, families, names, report, schema
+from pandas_hier import encoding, families, names, progress, report, schema
 from pandas_hier.errors import InvalidParameterError
 from pandas_hier.options import FitOptions, varying_mask
 from pandas_hier.stats import LeafStats, check_float64, intercept_mean, leaf_stats, mean_sd
 
 __all__ = [
-    "PATH_SEP", "Design", "ModelData", "Scaling", "Training", "prepare",
+    "PATH_SEP", "Design", "ModelData", "Scaling", "Training", "check_arguments", "prepare",
     "resolve_parameterization", "structure_key",
 ]  # fmt: skip
 
@@ -221,14 +221,9 @@ def level_coords(hier: encoding.Hierarchy, tabs: Mapping) -> tuple[dict, dict]:
     return dims, extra
 
 
-def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
-    """Validate and encode ``df`` and turn it into the arrays of the model (:class:`Design`).
-
-    Arguments as in :func:`pandas_hier.fit`; ``options`` already validated.
-    """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"fit expects a pandas DataFrame, got {type(df).__name__}")
-    opts = options
+def check_arguments(df, x, y, levels, opts: FitOptions) -> tuple[encoding.Hierarchy, list, list]:
+    """The checks of :func:`prepare` on names alone (``df`` is read for its recorded levels only;
+    a Dask frame's empty ``_meta`` will do): the hierarchy, the predictors and the columns read."""
     hier = encoding.hierarchy_of(df, levels)
     xs = _as_list(x)
     if not xs:
@@ -243,7 +238,6 @@ def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
         raise ValueError(
             f"y={y!r} is also a predictor in x={xs!r}: the response cannot predict itself"
         )
-    family = families.get(opts.likelihood)
     trials, exposure = opts.trials, opts.exposure
     rows_cols = [c for c in (trials, exposure) if c is not None]
     clash = [c for c in [*xs, y, *rows_cols] if c in hier.levels]
@@ -258,7 +252,19 @@ def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
         raise InvalidParameterError(
             f"fit: {used!r} cannot be both trials= or exposure= and a predictor or response"
         )
-    cols = [*hier.levels, *dict.fromkeys([*xs, y, *rows_cols])]
+    return hier, xs, [*hier.levels, *dict.fromkeys([*xs, y, *rows_cols])]
+
+
+def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
+    """Validate and encode ``df`` and turn it into the arrays of the model (:class:`Design`).
+
+    Arguments as in :func:`pandas_hier.fit`; ``options`` already validated.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"fit expects a pandas DataFrame, got {type(df).__name__}")
+    opts = options
+    hier, xs, cols = check_arguments(df, x, y, levels, opts)
+    family, trials, exposure = families.get(opts.likelihood), opts.trials, opts.exposure
     work = df[[c for c in cols if c in df.columns]]
     work.attrs = {}
     missing = work.isna().any(axis=1) if not any(c not in df.columns for c in cols) else None
@@ -268,7 +274,8 @@ def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
         )
         work = work.loc[~missing]
     model_schema = schema.model_schema(hier.levels, xs, y, family.outcome, trials, exposure)
-    report.check(model_schema, work, "data to fit", df.columns)
+    with progress.step(f"checking {len(work):,} rows"):
+        report.check(model_schema, work, "data to fit", df.columns)
     if len(work) == 0:
         raise ValueError("no rows to fit")
 

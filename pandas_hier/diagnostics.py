@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pandas_hier._convergence import diagnose_draws
 from pandas_hier.errors import (
     ConvergenceWarning,
     DivergenceWarning,
@@ -191,8 +192,6 @@ def diagnose(idata, levels: Sequence[str]) -> Diagnostics:
     -------
     Diagnostics
     """
-    import arviz as az
-
     model = idata["model_scale"].to_dataset()
     # corr_ and chol_ are functions of the sampled sd_ and lkj_ (whose constant entries have no
     # r_hat and are skipped below)
@@ -204,15 +203,18 @@ def diagnose(idata, levels: Sequence[str]) -> Diagnostics:
         div = stats["diverging"].to_numpy().astype(bool)
     else:
         div = np.zeros((chains, draws), bool)
-    rhat = az.rhat(post)
-    ess_b = az.ess(post, method="bulk")
-    ess_t = az.ess(post, method="tail")
+    # every scalar of every variable at once (ArviZ's algorithm, vectorised: _convergence)
+    arrays = [post[k].transpose("chain", "draw", ...).to_numpy().reshape(chains, draws, -1) for k in names]
+    bounds = np.cumsum([0, *(a.shape[2] for a in arrays)])
+    rhat, ess_b, ess_t = (
+        {k: v[bounds[i] : bounds[i + 1]] for i, k in enumerate(names)}
+        for v in diagnose_draws(np.concatenate(arrays, axis=2))
+    )
 
-    def worst(ds, fn, default: float) -> dict:
+    def worst(ds: dict, fn, default: float) -> dict:
         # constant entries (e.g. a coefficient fixed at a level) have NaN diagnostics: skip them
         out = {}
-        for k in ds.data_vars:
-            vals = ds[k].to_numpy()
+        for k, vals in ds.items():
             vals = vals[np.isfinite(vals)]
             out[k] = float(fn(vals)) if vals.size else default
         return out

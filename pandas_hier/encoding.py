@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pandas_hier import _codes, report, schema
+from pandas_hier import _codes, progress, report, schema
 from pandas_hier._params import Boolean, validate_params
 from pandas_hier.errors import DroppedRowsWarning, HierValidationError, NotEncodedError, warn
 from pandas_hier.hierarchy import ATTRS_KEY, Hierarchy, hierarchy_of
@@ -184,7 +184,8 @@ def encode(
     check_structure(df, hier, replaceable=own_codes)
     work = _drop_missing(df, hier, dropna)
     try:
-        paths = _codes.path_codes(work, hier.levels)
+        with progress.step(f"encoding {len(work):,} rows"):
+            paths = _codes.path_codes(work, hier.levels)
     except TypeError:
         # Unhashable labels: let the schema point at every offending row.
         report.check(schema.input_schema(hier.levels), work, "hierarchy data")

@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import importlib.util
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pandas_hier import progress
 from pandas_hier._params import Boolean, Integer, Options, close_match, validate_params
 from pandas_hier.backend.sample import approximate, check_sampler, sample
-from pandas_hier.design import prepare
+from pandas_hier.design import Design, prepare
 from pandas_hier.diagnostics import diagnose, no_diagnostics, warn_if_unhealthy
 from pandas_hier.errors import InvalidParameterError, SamplerNotInstalledError
 from pandas_hier.options import METHODS, OPTION_CONSTRAINTS, SAMPLERS, FitOptions
 from pandas_hier.posterior import assemble
 from pandas_hier.result import HierFit
 
-__all__ = ["HierFit", "build", "fit"]
+__all__ = ["HierFit", "build", "fit", "fit_prepared"]
 
 
 #: The sampling settings of ``fit`` and their constraints, declared once. NUTS needs warm-up to
@@ -152,7 +153,9 @@ def fit(
     random_seed : int, optional
         Makes sampling and the exact coefficient draws reproducible.
     progressbar : bool, default True
-        Show the sampler's own progress bar.
+        Show the sampler's own progress bar, and say what a long step (encoding, compiling,
+        ...) is doing; only on a terminal or in a notebook, never in a pipe or when ``CI`` is
+        set (:mod:`pandas_hier.progress`).
     dropna : bool, default False
         Rows with missing level, predictor or response values are an error; with
         ``dropna=True`` they are dropped with a :class:`~pandas_hier.DroppedRowsWarning`.
@@ -192,6 +195,7 @@ def fit(
             Work on the original scale when False (needed to reproduce a model with priors on
             the original scale, such as the blog's).
         ``target_accept`` : float, default 0.9
+            Target acceptance rate of NUTS.
 
     Returns
     -------
@@ -221,11 +225,28 @@ def fit(
     >>> fit.coef("county").shape
     (100, 12)
     """
+    return fit_prepared(
+        lambda opts: prepare(df, x, y, levels=levels, dropna=dropna, options=opts), y,
+        draws=draws, tune=tune, chains=chains, sampler=sampler, method=method,
+        iterations=iterations, random_seed=random_seed, progressbar=progressbar, options=options,
+    )  # fmt: skip
+
+
+@progress.controlled_by("progressbar")
+def fit_prepared(
+    prepare_design: Callable[[FitOptions], Design], y: Hashable, *, draws: int, tune: int, chains: int,
+    sampler: str, method: str, iterations: int, random_seed: int | None, progressbar: bool,
+    options: dict,
+) -> HierFit:  # fmt: skip
+    """:func:`fit` once its arguments are checked, taking the :class:`~pandas_hier.design.Design`
+    from ``prepare_design(FitOptions)``: :func:`~pandas_hier.design.prepare` on a pandas frame, or
+    the one-pass statistics of a Dask frame (:mod:`pandas_hier.dask_frame`); ``y`` names the
+    response."""
     started = time.perf_counter()
     check_sampler(sampler)
     _check_method(method)
     impl = "graph" if method == "nuts" and sampler in ("numpyro", "blackjax") else "op"
-    design = prepare(df, x, y, levels=levels, dropna=dropna, options=_options(options))
+    design = prepare_design(_options(options))
     from pandas_hier.backend.model import build_model
 
     built = build_model(design.data, design.options, design.varying, design.parameterization, impl)
@@ -254,7 +275,8 @@ def fit(
         )
         sampler = method
     sampled = time.perf_counter()
-    idata = assemble(trace, design, built, rng)
+    with progress.step("drawing the coefficients"):
+        idata = assemble(trace, design, built, rng)
     if method == "nuts":
         diag = diagnose(idata, data.levels)
         warn_if_unhealthy(diag)

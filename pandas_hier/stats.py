@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pandas_hier import progress
+
 __all__ = ["LeafStats", "check_float64", "intercept_mean", "leaf_stats", "mean_sd"]
 
 
@@ -76,17 +78,18 @@ def leaf_stats(X: np.ndarray, y: np.ndarray, leaf: np.ndarray, n_leaves: int) ->
     y = np.asarray(y, dtype=np.float64)
     leaf = np.asarray(leaf, dtype=np.int64)
     d = X.shape[1]
-    xtx = np.empty((n_leaves, d, d))
-    for i in range(d):
-        for j in range(i, d):
-            xtx[:, i, j] = xtx[:, j, i] = np.bincount(leaf, X[:, i] * X[:, j], minlength=n_leaves)
-    xty = np.stack([np.bincount(leaf, X[:, i] * y, minlength=n_leaves) for i in range(d)], axis=1)
-    return LeafStats(
-        n=np.bincount(leaf, minlength=n_leaves).astype(np.float64),
-        xtx=xtx,
-        xty=xty,
-        yty=np.bincount(leaf, y * y, minlength=n_leaves),
-    )
+    with progress.step(f"computing the sufficient statistics of {len(y):,} rows"):
+        xtx = np.empty((n_leaves, d, d))
+        for i in range(d):
+            for j in range(i, d):
+                xtx[:, i, j] = xtx[:, j, i] = np.bincount(leaf, X[:, i] * X[:, j], n_leaves)
+        xty = np.stack([np.bincount(leaf, X[:, i] * y, n_leaves) for i in range(d)], axis=1)
+        return LeafStats(
+            n=np.bincount(leaf, minlength=n_leaves).astype(np.float64),
+            xtx=xtx,
+            xty=xty,
+            yty=np.bincount(leaf, y * y, minlength=n_leaves),
+        )
 
 
 def mean_sd(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

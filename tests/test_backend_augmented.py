@@ -10,7 +10,7 @@ from scipy import stats
 
 import pandas_hier
 from pandas_hier import families
-from pandas_hier.backend.augmented import _slice
+from pandas_hier.backend.augmented import _polyagamma, _slice
 from helpers import quiet_fit
 
 
@@ -27,6 +27,27 @@ def test_slice_sampler_draws_from_its_target():
     assert abs(out[:, 0].mean() - 1.0) < 0.2 and abs(out[:, 0].std() - 2.0) < 0.15
     assert stats.kstest(out[::5, 1], stats.gamma(3.0).cdf).pvalue > 0.01
     assert lp == pytest.approx(logp(x))
+
+
+@pytest.mark.parametrize("b", [1.0, 0.37, 3.0, 7.0000001, 12.6, 40.5])
+def test_polyagamma_split_draws_the_same_distribution(b):
+    # PG(b) = PG(floor b) + PG(frac b): same law as the package's own draw at b
+    rng = np.random.default_rng(7)
+    z = np.full(4000, 1.3)
+    ours = _polyagamma(np.full(4000, b), z, rng)
+    theirs = __import__("polyagamma").random_polyagamma(np.full(4000, b), z, random_state=rng)
+    mean = b / (2 * 1.3) * np.tanh(1.3 / 2)  # E PG(b, z)
+    assert abs(ours.mean() - mean) < 4 * ours.std() / np.sqrt(ours.size)
+    assert stats.ks_2samp(ours, theirs).pvalue > 0.001
+
+
+def test_negbinomial_loglik_at_equals_its_logpdf():
+    fam = families.get("negbinomial")
+    rng = np.random.default_rng(3)
+    y, mu = rng.poisson(4.0, 500).astype(float), rng.normal(1.0, 2.0, 500)
+    f = fam.loglik_at(y, mu)
+    for a in (0.3, 2.0, 55.0):
+        assert np.isclose(f(None, alpha=a), fam.logpdf(y, mu, alpha=np.array([a])).sum(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["bernoulli", "binomial", "negbinomial"])

@@ -17,6 +17,7 @@ import threading
 import time
 import warnings
 
+from pandas_hier import progress
 from pandas_hier.errors import SamplerNotInstalledError
 from pandas_hier.options import SAMPLERS
 
@@ -64,7 +65,8 @@ def compiled(built):
         if hit is not None:
             _COMPILED[built.structure] = hit  # most recently used
             return with_data(hit, built.data_values)
-        model = compile_pyfunc(built.model)
+        with progress.step("compiling the model (slow on a machine's first fit only)"):
+            model = compile_pyfunc(built.model)
         _COMPILED[built.structure] = model
         while len(_COMPILED) > _COMPILED_MAX:
             _COMPILED.pop(next(iter(_COMPILED)))
@@ -72,8 +74,13 @@ def compiled(built):
 
 
 def sample(built, sampler: str, *, draws, tune, chains, seed, progressbar, target_accept):
-    """Run NUTS on ``built`` with ``sampler``; returns ``(compile seconds or None, DataTree)``."""
+    """Run NUTS on ``built`` with ``sampler``; returns ``(compile seconds or None, DataTree)``.
+
+    The sampler's own bar shows only where :func:`pandas_hier.progress.enabled` (a terminal or
+    notebook, ``CI`` unset): in a pipe PyMC would print its final table to stdout."""
     import pymc as pm
+
+    progressbar = progress.enabled(progressbar)
 
     model = built.model
     common = {"draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept}
@@ -86,12 +93,15 @@ def sample(built, sampler: str, *, draws, tune, chains, seed, progressbar, targe
         # Stan-style mass matrix from the draws' variance: nutpie's default also divides by the
         # gradients' variance, which is 0 where a weakly identified sd's log-density is flat,
         # and blew that coordinate's scale up to ~1e8 (see docs/model.md).
-        return compile_s, nutpie.sample(
+        trace = nutpie.sample(
             nuts_model, seed=seed, progress_bar=progressbar, save_warmup=False,
             adaptation="draw_diag", **common,
         )  # fmt: skip
+        if progressbar:
+            progress.end_line()  # nutpie leaves the cursor on its bar's last line
+        return compile_s, trace
     kwargs = {} if sampler == "pymc" else {"nuts_sampler": sampler}
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), progress.quiet_logs("pymc", not progressbar):
         # PyMC's own convergence messages are replaced by ours, which name the level.
         warnings.filterwarnings("ignore", message=".*(r_hat|rhat|effective sample|diverg).*")
         return None, pm.sample(
@@ -104,10 +114,12 @@ def approximate(built, method: str, *, draws, iterations, seed, progressbar):
     """Draws from ADVI (mean-field, ``iterations`` steps) or Pathfinder; one "chain"."""
     import pymc as pm
 
+    progressbar = progress.enabled(progressbar)
+
     if method == "advi":
-        approx = pm.fit(
-            n=iterations, method="advi", model=built.model, random_seed=seed, progressbar=progressbar
-        )
+        with progress.quiet_logs("pymc", not progressbar):
+            approx = pm.fit(n=iterations, method="advi", model=built.model, random_seed=seed,
+                            progressbar=progressbar)  # fmt: skip
         return approx.sample(draws, random_seed=seed + 1)
     import pymc_extras as pmx
 

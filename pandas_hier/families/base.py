@@ -90,6 +90,28 @@ class Family:
         ``extra`` may hold per-row ``trials``."""
         raise NotImplementedError
 
+    def loglik_at(self, y, mu, **data):
+        """The rows' summed log-likelihood as a function ``f(sigma, **params)`` of the family's
+        parameters at a fixed linear predictor ``mu`` (the augmented route's slice updates call
+        it many times per sweep). ``data`` holds per-row ``trials``; families may override this
+        with work done once per ``mu``.
+
+        Examples
+        --------
+        >>> from pandas_hier import families
+        >>> f = families.get("negbinomial").loglik_at(np.array([0.0, 3.0]), np.array([0.1, 1.2]))
+        >>> direct = families.get("negbinomial").logpdf(np.array([0.0, 3.0]), np.array([0.1, 1.2]),
+        ...                                             alpha=np.array([2.5])).sum()
+        >>> bool(np.isclose(f(None, alpha=2.5), direct))
+        True
+        """
+
+        def f(sigma, **params) -> float:
+            extra = {k: np.array([v]) for k, v in params.items()}
+            return float(np.sum(self.logpdf(y, mu, sigma, **data, **extra)))
+
+        return f
+
     def draw(self, rng: np.random.Generator, mu, sigma, **extra) -> np.ndarray:
         """Random responses around ``mu`` (shape of ``mu``); extra parameters per draw are
         given as arrays of shape ``(draws,)`` and broadcast over the rows."""
