@@ -38,12 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         "month", "salary", draws=args.draws, tune=args.tune, chains=args.chains,
         random_seed=args.seed, progressbar=not args.no_progress,
     )  # fmt: skip
-    t = fit.timings
-    print(fit)
-    print(
-        f"Time: prepare {t['prepare_s']:.1f} s, compile {t['compile_s']:.1f} s, "
-        f"sample {t['sample_s']:.1f} s, post-process {t['postprocess_s']:.1f} s\n"
-    )
+    print(fit)  # levels, diagnostics and the time each phase took
+    print()
     summary = fit.summary()
     glob = summary[summary.parameter == "b_global"]
     print("Global coefficients (original scale, 94% HDI):")
@@ -68,19 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(rows.to_string(index=False))
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     args.out.mkdir(parents=True, exist_ok=True)
-    fig, axes = plt.subplots(1, 2, figsize=(13, 14))
-    fit.plot_forest("county", "intercept", ax=axes[0])
-    fit.plot_forest("county", "month", ax=axes[1])
-    axes[1].set_yticklabels([])
-    fig.tight_layout()
     path = args.out / "demo.png"
-    fig.savefig(path, dpi=90)
+    fit.plot_forest("county").savefig(path, dpi=90)
     print(f"\nPlot written to {path}")
     return 0
 

@@ -2,8 +2,9 @@
 
 Summaries (``summary``, ``coef``, ``variance_components``) read its DataTree; prediction, model
 checks, saving and plots are one call each to :mod:`pandas_hier.predict`,
-:mod:`pandas_hier.checks`, :mod:`pandas_hier.io` and :mod:`pandas_hier.plots`, which use only its
-public interface.
+:mod:`pandas_hier.checks`, :mod:`pandas_hier.io` and :mod:`pandas_hier.plots`, and its displays
+(``repr``, ``_repr_html_``) come from :mod:`pandas_hier.display`; these use only its public
+interface.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from pandas_hier import checks, families, names
+from pandas_hier import checks, display, families, names, plots
 from pandas_hier import predict as _predict
 from pandas_hier._facade import facade
 from pandas_hier._params import Real, close_match, validate_params
@@ -119,8 +120,9 @@ class HierFit:
 
     @property
     def tables(self) -> dict:
-        """Lookup tables of the training data, as returned by :func:`pandas_hier.tables` (copies)."""
-        return {k: v.copy() for k, v in self._tables.items()}
+        """Lookup tables of the training data, as returned by :func:`pandas_hier.tables` (copies;
+        a dict that displays one block per level)."""
+        return display.Tables({k: v.copy() for k, v in self._tables.items()})
 
     @property
     def levels(self) -> tuple:
@@ -128,18 +130,10 @@ class HierFit:
         return self.hierarchy.levels
 
     def __repr__(self) -> str:
-        d = self.diagnostics
-        levels = " > ".join(f"{lv} ({len(self._tables[lv])})" for lv in self.levels)
-        stuck = f", stuck chains {list(d.stuck_chains)}" if d.stuck_chains else ""
-        status = "ok" if d.ok else "see the warnings"
-        family = families.get(self.options.likelihood)
-        link = "" if family.link == "identity" else f"\n likelihood {family.name}: {family.scale_note()}"
-        return (
-            f"<HierFit {self.y} ~ {' + '.join(map(str, self.x))} | {levels}; {self.n_rows} rows\n"
-            f" {d.chains} chains x {d.draws} draws ({self.sampler}): {d.divergences} divergences"
-            f"{stuck}, max r_hat {d.max_rhat:.3f}, min bulk ESS {d.min_ess_bulk:,.0f}; {status}"
-            f"{link}>"
-        )
+        return display.text(self)
+
+    def _repr_html_(self) -> str:
+        return display.html(self)
 
     def _level(self, level: Hashable | None) -> Hashable:
         if level is None:
@@ -263,19 +257,12 @@ class HierFit:
             out[f"pooling_{name}"] = pooling[:, i]
         return out
 
-    def plot_forest(self, level: Hashable | None = None, coef: str = "intercept", **kwargs):
-        """Forest plot of one coefficient per group; see :func:`pandas_hier.plots.forest`.
-
-        Examples
-        --------
-        >>> import matplotlib
-        >>> matplotlib.use("Agg")
-        >>> fit.plot_forest("county", "month").get_xlabel()
-        'month (94% HDI)'
-        """
-        from pandas_hier.plots import forest
-
-        return forest(self, level, coef, **kwargs)
+    # plots (pandas_hier.plots): each returns a matplotlib Figure
+    plot_forest = facade(plots.forest, target=lambda fit: fit)
+    plot_shrinkage = facade(plots.shrinkage, target=lambda fit: fit)
+    plot_groups = facade(plots.groups, target=lambda fit: fit)
+    plot_trace = facade(plots.trace, target=lambda fit: fit)
+    plot_ppc = facade(plots.ppc, target=lambda fit: fit)
 
     # ------------------------------------------------------------------ prediction and checks
 

@@ -30,7 +30,7 @@ def test_demo_main_job_runs_clean_and_writes_a_plot(tmp_path):
     assert "Global coefficients (original scale, 94% HDI):" in out.stdout
     assert "County table (first and last 5 of 100 counties)" in out.stdout
     assert "degree (2) > state (10) > county (100); 2000 rows" in out.stdout
-    assert "0 divergences" in out.stdout and "; ok>" in out.stdout
+    assert "0 divergences" in out.stdout and "; ok\n" in out.stdout
     assert max(map(len, out.stdout.splitlines())) <= 100
     png = tmp_path / "demo.png"
     assert png.exists() and png.stat().st_size > 20_000
