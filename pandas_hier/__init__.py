@@ -35,6 +35,9 @@ from pandas_hier.errors import (
 from pandas_hier.fitting import HierFit, fit
 from pandas_hier.loading import load
 from pandas_hier.options import Prior
+from pandas_hier import _dask_hook
+
+_dask_hook.install()  # ddf.hier once dask.dataframe is imported; Dask is not imported here
 
 __version__ = "0.1.0"
 
