@@ -13,6 +13,7 @@ Examples
 [2, 1, 0]
 """
 
+from pandas_hier import _dask_hook
 from pandas_hier import accessor as _accessor  # noqa: F401  (registers df.hier)
 from pandas_hier import datasets
 from pandas_hier.encoding import Hierarchy, decode, encode, hierarchy_of, tables, validate
@@ -35,7 +36,6 @@ from pandas_hier.errors import (
 from pandas_hier.fitting import HierFit, fit
 from pandas_hier.loading import load
 from pandas_hier.options import Prior
-from pandas_hier import _dask_hook
 
 _dask_hook.install()  # ddf.hier once dask.dataframe is imported; Dask is not imported here
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pandas_hier import _codes, progress, report, schema
+from pandas_hier import _codes, display, progress, report, schema
 from pandas_hier._params import Boolean, validate_params
 from pandas_hier.errors import DroppedRowsWarning, HierValidationError, NotEncodedError, warn
 from pandas_hier.hierarchy import ATTRS_KEY, Hierarchy, hierarchy_of
@@ -263,8 +263,8 @@ def tables(
 
     Returns
     -------
-    dict of level -> pandas.DataFrame
-        In level order. Each table is indexed by the level's code (index name = code column)
+    pandas_hier.display.Tables
+        A ``dict`` of level -> DataFrame that displays compactly. In level order. Each table is indexed by the level's code (index name = code column)
         and has the labels of the whole path (one column per level down to this one, with the
         frame's dtypes), the parent's code column (absent at the top level), and ``n_rows``.
 
@@ -287,8 +287,10 @@ def tables(
     0             CA  Kings          0       1
     1             NY   Erie          1       1
     2             NY  Kings          1       1
+    >>> print(repr(t).splitlines()[0])
+    Lookup tables: state (2 groups) > county (3 groups)
     """
-    return _tables(df, *_checked(df, levels, suffix))
+    return display.Tables(_tables(df, *_checked(df, levels, suffix)))
 
 
 @validate_params(_FRAME, caller="validate")

@@ -140,7 +140,10 @@ def fit(
     draws, tune, chains : int
         Posterior draws and warm-up iterations per chain, and the number of chains.
     sampler : {"nutpie", "pymc", "numpyro", "blackjax"}
-        NUTS implementation. A missing package is an error naming the extra to install.
+        NUTS implementation. A missing package is an error naming the extra to install. On
+        the augmented route (the default for Student-t, Cauchy, Bernoulli, binomial and
+        negative binomial) the Gibbs sampler runs instead and ``sampler`` does not apply; a
+        row-level ``parameterization`` ("centered" or "noncentered") samples with it.
     method : {"nuts", "advi", "pathfinder"}, default "nuts"
         ``"nuts"`` samples with ``sampler``. ``"advi"`` (mean-field ADVI, ``iterations``
         steps) and ``"pathfinder"`` (needs ``pymc-extras``) approximate the posterior for a

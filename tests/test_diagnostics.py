@@ -64,3 +64,22 @@ def test_convergence_warning_on_bad_chains(df, mock_sampler):
     # the mock repeats prior draws in every chain: ESS far below 100 per chain
     with pytest.warns(ConvergenceWarning, match=r"min bulk ESS \d+ .*want r_hat <= 1.01 and ESS >= 200"):
         df.hier.fit("month", "salary", levels=LEVELS, draws=20, chains=2, sampler="pymc", progressbar=False)
+
+
+def test_warnings_name_the_users_parameter_not_a_sampler_internal_copy():
+    """nutpie keeps transformed copies (``sd_county_log_exp_m1__``) beside the parameters; ranks
+    do not change under their monotone transforms, so they are skipped rather than named."""
+    import xarray as xr
+
+    from pandas_hier.diagnostics import diagnose
+
+    rng = np.random.default_rng(0)
+    good = rng.standard_normal((2, 200))
+    bad = good + np.array([[0.0], [1.0]])  # chains apart: r_hat far above 1.01
+    # the internal copy is made worse still (chains wholly apart), so that only skipping it passes
+    post = xr.Dataset({"sigma": (("chain", "draw"), np.exp(good)),
+                       "sd_county": (("chain", "draw"), np.exp(bad) + 1),
+                       "sd_county_log_exp_m1__": (("chain", "draw"), good + [[0.0], [10.0]])})  # fmt: skip
+    diag = diagnose(xr.DataTree.from_dict({"model_scale": post}), ["county"])
+    assert diag.worst_rhat_param == "sd_county" and diag.max_rhat > 1.1
+    assert diag.worst_ess_param in {"sigma", "sd_county"}

@@ -27,7 +27,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
-from pandas_hier import _codes, encoding, families, fitting, report, schema
+from pandas_hier import _codes, display, encoding, families, fitting, report, schema
 from pandas_hier._params import Boolean, validate_params
 from pandas_hier.dask_frame.build import design_from_summary, leaf_codes, tables_from_summary
 from pandas_hier.dask_frame.summary import Summary, merge, summarize
@@ -195,7 +195,8 @@ def tables(
 
     Returns
     -------
-    dict of level -> pandas.DataFrame
+    pandas_hier.display.Tables
+        A ``dict`` of level -> DataFrame, as :func:`pandas_hier.tables` returns.
 
     Raises
     ------
@@ -228,7 +229,7 @@ def tables(
     report.check(schema.encoded_schema(hier.levels, hier.suffix), rows, "encoded frame")
     # The distinct rows are consistent: their label paths give the frame's tables.
     plain = Summary(rows[list(hier.levels)], summary.n, summary.mean, summary.comoment, summary.scale)
-    return tables_from_summary(merge([plain]), hier)
+    return display.Tables(tables_from_summary(merge([plain]), hier))
 
 
 def fit(ddf: dd.DataFrame, x, y, **kwargs):
