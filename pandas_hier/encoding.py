@@ -384,8 +384,11 @@ def decode(
     0  y  v
     1  x  u
     """
-    tabs = tables(df, levels, suffix=suffix)
-    hier = hierarchy_of(df, levels, suffix)
+    return decode_with(tables(df, levels, suffix=suffix), hierarchy_of(df, levels, suffix), level, codes)
+
+
+def decode_with(tabs: dict, hier: Hierarchy, level: Hashable, codes) -> pd.DataFrame:
+    """:func:`decode` given the frame's lookup tables and hierarchy (shared with Dask frames)."""
     table = tabs[hier.levels[hier.position(level)]]
     codes = np.asarray(codes)
     bad = codes[(codes < 0) | (codes >= len(table))] if codes.size else codes

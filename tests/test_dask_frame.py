@@ -11,4 +11,4 @@ from pandas_hier.dask_frame import api
 def test_entry_registers_the_accessor_and_exports_the_functions():
     assert hasattr(dd.DataFrame, "hier")
     assert (pandas_hier.dask_frame.encode, pandas_hier.dask_frame.fit) == (api.encode, api.fit)
-    assert pandas_hier.dask_frame.__all__ == ["encode", "fit", "tables"]
+    assert pandas_hier.dask_frame.__all__ == ["decode", "encode", "fit", "tables", "validate"]

@@ -104,6 +104,33 @@ def test_tables_need_codes_and_catch_stale_ones(client, pdf):
         stale.hier.tables()
 
 
+def test_validate_reports_what_the_pandas_path_reports(client, pdf):
+    raw = pdf.astype({"state": object})
+    raw.loc[[0, 2997], "state"] = None  # first and last partition
+    ddf = dd.from_pandas(raw, npartitions=4)
+    with pytest.raises(pandas_hier.HierValidationError) as err:
+        ddf.hier.validate(LEVELS + ["nope"])
+    with pytest.raises(pandas_hier.HierValidationError) as ref:
+        raw.hier.validate(LEVELS + ["nope"])
+    key = ["column", "check", "index"]
+    got, want = (e.value.failure_cases[key].astype(str) for e in (err, ref))
+    assert sorted(map(tuple, got.to_numpy())) == sorted(map(tuple, want.to_numpy()))
+    enc = dd.from_pandas(pdf, npartitions=3).hier.encode(LEVELS)
+    assert enc.hier.validate() is enc  # a method chain goes on with the same frame
+    stale = enc.map_partitions(lambda p: p.assign(state=p["state"].where(np.arange(len(p)) % 2 == 0, "x")))
+    with pytest.raises(pandas_hier.HierValidationError, match="encoded frame"):
+        stale.hier.validate()
+
+
+def test_decode_equals_the_pandas_path(client, pdf):
+    enc = dd.from_pandas(pdf, npartitions=3).hier.encode(LEVELS)
+    codes = [99, 0, 57]
+    ref = enc.compute().hier.decode("county", codes)  # the same data in pandas (Dask's dtypes)
+    pd.testing.assert_frame_equal(enc.hier.decode("county", codes), ref)
+    with pytest.raises(KeyError, match=r"\[100\] are not codes of level 'county'"):
+        enc.hier.decode("county", [100])
+
+
 @pytest.mark.parametrize("offset", [0.0, 1e9])
 def test_statistics_equal_the_pandas_path(client, pdf, offset):
     pdf = pdf.assign(salary=pdf["salary"] + offset)

@@ -1,4 +1,4 @@
-"""pandas-hier on Dask DataFrames: ``ddf.hier.encode``, ``ddf.hier.tables`` and ``ddf.hier.fit``.
+"""pandas-hier on Dask DataFrames: ``ddf.hier.encode``, ``tables``, ``validate``, ``decode``, ``fit``.
 
 Needs the ``dask`` extra (``pip install "pandas-hier[dask]"``). ``import pandas_hier`` does not
 import Dask: the ``hier`` accessor is registered on Dask DataFrames as soon as
@@ -20,6 +20,6 @@ True
 """
 
 from pandas_hier.dask_frame import accessor as _accessor  # noqa: F401  (registers ddf.hier)
-from pandas_hier.dask_frame.api import encode, fit, tables
+from pandas_hier.dask_frame.api import decode, encode, fit, tables, validate
 
-__all__ = ["encode", "fit", "tables"]
+__all__ = ["decode", "encode", "fit", "tables", "validate"]

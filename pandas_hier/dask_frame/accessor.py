@@ -1,6 +1,6 @@
 """The ``ddf.hier`` accessor on Dask DataFrames: the same stateless facade as ``df.hier``.
 
-``ddf.hier.encode``, ``tables`` and ``fit`` are one call each to
+``ddf.hier.encode``, ``tables``, ``validate``, ``decode`` and ``fit`` are one call each to
 :mod:`pandas_hier.dask_frame.api`, with signatures and docstrings derived from those functions.
 
 Examples
@@ -24,8 +24,9 @@ __all__ = ["DaskHierAccessor"]
 
 @register_dataframe_accessor("hier")
 class DaskHierAccessor:
-    """``ddf.hier``: :func:`~pandas_hier.dask_frame.encode`, :func:`~pandas_hier.dask_frame.tables`
-    and :func:`~pandas_hier.dask_frame.fit` with the Dask frame as first argument.
+    """``ddf.hier``: :func:`~pandas_hier.dask_frame.encode`, :func:`~pandas_hier.dask_frame.tables`,
+    :func:`~pandas_hier.dask_frame.validate`, :func:`~pandas_hier.dask_frame.decode` and
+    :func:`~pandas_hier.dask_frame.fit` with the Dask frame as first argument.
 
     Examples
     --------
@@ -44,4 +45,6 @@ class DaskHierAccessor:
 
     encode = facade(api.encode)
     tables = facade(api.tables)
+    validate = facade(api.validate)
+    decode = facade(api.decode)
     fit = facade(api.fit)

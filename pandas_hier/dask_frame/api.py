@@ -232,6 +232,104 @@ def tables(
     return display.Tables(tables_from_summary(merge([plain]), hier))
 
 
+@validate_params(_FRAME, caller="validate")
+def validate(
+    ddf: dd.DataFrame,
+    levels: Sequence[Hashable] | None = None,
+    *,
+    suffix: str | None = None,
+) -> dd.DataFrame:
+    """:func:`pandas_hier.validate` on a Dask DataFrame: one pass checks every partition.
+
+    An encoded frame gets the checks of :func:`tables` (one code per label path, one parent
+    per child, contiguous codes); a raw frame those of :func:`encode` (present columns, no
+    missing or unhashable labels).
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+    levels, suffix : optional
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        ``ddf`` itself, unchanged, for method chains.
+
+    Raises
+    ------
+    HierValidationError
+        Every problem of every partition at once.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas_hier
+    >>> pdf = pd.DataFrame({"state": ["NY", None], "county": ["Kings", "Erie"]})
+    >>> try:
+    ...     validate(dd.from_pandas(pdf, npartitions=2), ["state", "county"])
+    ... except pandas_hier.HierValidationError as err:
+    ...     print(err.failure_cases[["column", "index"]].to_string(index=False))
+    column  index
+     state      1
+    """
+    meta = ddf._meta
+    hier = hierarchy_of(meta, levels, suffix)
+    if any(c in meta.columns for c in hier.code_columns):
+        tables(ddf, levels, suffix=suffix)
+        return ddf
+    structure = None
+    try:
+        encoding.check_structure(meta, hier, replaceable=[])
+    except HierValidationError as err:
+        structure = err.failure_cases
+    lv = list(hier.levels)
+    summary = _one_pass(ddf[[c for c in lv if c in meta.columns]], functools.partial(
+        summarize, levels=lv, dropna=False, schema=functools.partial(schema.input_schema, lv)))  # fmt: skip
+    _raise_failures(summary, "hierarchy data", meta.columns, structure)
+    return ddf
+
+
+@validate_params(_FRAME, caller="decode")
+def decode(
+    ddf: dd.DataFrame,
+    level: Hashable,
+    codes,
+    *,
+    levels: Sequence[Hashable] | None = None,
+    suffix: str | None = None,
+) -> pd.DataFrame:
+    """:func:`pandas_hier.decode` on an encoded Dask DataFrame (the tables from one pass).
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Output of :func:`encode`.
+    level, codes, levels, suffix
+        As in :func:`pandas_hier.decode`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per code, one column per level down to ``level``.
+
+    Raises
+    ------
+    KeyError
+        For an unknown level or codes outside ``0..n_groups-1``.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> pdf = pd.DataFrame({"a": ["x", "y"], "b": ["u", "v"]})
+    >>> decode(encode(dd.from_pandas(pdf, npartitions=2), ["a", "b"]), "b", [1, 0])
+       a  b
+    0  y  v
+    1  x  u
+    """
+    hier = hierarchy_of(ddf._meta, levels, suffix)
+    return encoding.decode_with(tables(ddf, levels, suffix=suffix), hier, level, codes)
+
+
 def fit(ddf: dd.DataFrame, x, y, **kwargs):
     """:func:`pandas_hier.fit` on a Dask DataFrame (Gaussian likelihood): the same :class:`HierFit`.
 
