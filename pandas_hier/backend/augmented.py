@@ -138,7 +138,8 @@ class _Target:
 
 #: Below this shape, Devroye's exact sampler (a sum of PG(1) draws) beats the package's default
 #: choice; above it the saddle-point method does (measured at 20k rows: b = 8, 15.8 vs 34.6 ms;
-#: b = 50, 52 vs 24 ms).
+#: b = 50, 52 vs 24 ms). Every method named here is exact: the package's default (hybrid)
+#: switches to a normal approximation above b = 50, so it is never used for the integer part.
 _DEVROYE_MAX = 24
 
 
@@ -155,14 +156,15 @@ def _polyagamma(b: np.ndarray, z: np.ndarray, rng) -> np.ndarray:
     frac[tiny] += 1.0
     out = np.zeros(len(z))
     small = (whole > 0) & (whole <= _DEVROYE_MAX)
-    for mask, method in ((small, "devroye"), (whole > _DEVROYE_MAX, None)):
+    for mask, method in ((small, "devroye"), (whole > _DEVROYE_MAX, "saddle")):
         if mask.all():
             out = random_polyagamma(whole, z, method=method, random_state=rng)
         elif mask.any():
             out[mask] = random_polyagamma(whole[mask], z[mask], method=method, random_state=rng)
     rest = frac > 0
     if rest.any():
-        out[rest] += random_polyagamma(frac[rest], z[rest], random_state=rng)
+        # b < 1.001: the hybrid's alternate method (exact), named so it cannot change
+        out[rest] += random_polyagamma(frac[rest], z[rest], method="alternate", random_state=rng)
     return out
 
 
