@@ -119,7 +119,7 @@ def run_bambi(df, family: str) -> dict:
     tree = model.fit(draws=DRAWS, tune=TUNE, chains=CHAINS, random_seed=1, inference_method="nutpie",
                      progressbar=False)  # fmt: skip
     wall = time.perf_counter() - t0
-    return {"wall_s": wall, "route": "bambi (nutpie)", **_diag(tree, wall)}
+    return {"wall_s": wall, "route": "nutpie", **_diag(tree, wall)}
 
 
 RUNNERS = {"ours": run_ours, "rowlevel": run_rowlevel, "bambi": run_bambi}

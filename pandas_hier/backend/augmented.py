@@ -364,8 +364,13 @@ def sample_augmented(built, data, opts, *, draws, tune, chains, seed, progressba
             free.put(tgt)
 
     total = chains * (tune + draws)
+    # The chains are the parallelism: BLAS threads inside a chain (the dot products of a
+    # likelihood's row sums) busy-wait on the cores the other chains need. With 2 chains on 2
+    # cores a negative binomial fit ran twice as slow with them.
+    from threadpoolctl import threadpool_limits
+
     with progress.bar(total, "sampling (Gibbs)", progressbar=progressbar) as shown:
-        with ThreadPoolExecutor(workers) as pool:
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
             list(pool.map(run_pooled, range(chains)))
     model = built.model
     dims = model.named_vars_to_dims
