@@ -195,10 +195,12 @@ def diagnose(idata, levels: Sequence[str]) -> Diagnostics:
     model = idata["model_scale"].to_dataset()
     # corr_ and chol_ are functions of the sampled sd_ and lkj_ (whose constant entries have no
     # r_hat and are skipped below)
-    # sampler-internal transformed copies (``sd_county_log_exp_m1__``) are skipped too: ranks,
-    # hence bulk r_hat and ESS, do not change under their monotone transforms, and a warning
-    # should name the parameter the user asked for
-    names = [v for v in model.data_vars if not v.startswith(("corr_", "chol_")) and not v.endswith("__")]
+    # sampler-internal transformed copies (``sd_county_log_exp_m1__`` beside ``sd_county``) are
+    # skipped too: ranks, hence bulk r_hat and ESS, do not change under their monotone
+    # transforms, and a warning should name the parameter the user asked for
+    every = list(model.data_vars)
+    copies = {v for v in every if v.endswith("__") and any(v.startswith(f"{b}_") for b in every if b != v)}
+    names = [v for v in every if not v.startswith(("corr_", "chol_")) and v not in copies]
     post = model[names]
     chains, draws = int(post.sizes["chain"]), int(post.sizes["draw"])
     stats = idata["sample_stats"].to_dataset() if "sample_stats" in idata.children else None

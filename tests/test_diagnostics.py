@@ -82,4 +82,8 @@ def test_warnings_name_the_users_parameter_not_a_sampler_internal_copy():
                        "sd_county_log_exp_m1__": (("chain", "draw"), good + [[0.0], [10.0]])})  # fmt: skip
     diag = diagnose(xr.DataTree.from_dict({"model_scale": post}), ["county"])
     assert diag.worst_rhat_param == "sd_county" and diag.max_rhat > 1.1
+    # a level of the user's that happens to end in "__" is no copy: it has no counterpart
+    alone = post.rename({"sd_county_log_exp_m1__": "sd_area__"}).drop_vars("sd_county")
+    lone = diagnose(xr.DataTree.from_dict({"model_scale": alone}), ["area__"])
+    assert lone.worst_rhat_param == "sd_area__"
     assert diag.worst_ess_param in {"sigma", "sd_county"}
