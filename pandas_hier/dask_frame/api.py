@@ -67,6 +67,21 @@ def _raise_failures(summary: Summary, what: str, columns, extra: pd.DataFrame | 
     raise HierValidationError(report.message(cases, what, columns), cases)
 
 
+def _input_pass(ddf: dd.DataFrame, hier, own: list, dropna: bool) -> Summary:
+    """The input checks of every partition in one pass, and the structural ones (absent or
+    clashing columns) on the meta; one error for all of them, else the merged summary."""
+    meta, levels = ddf._meta, list(hier.levels)
+    structure = None
+    try:
+        encoding.check_structure(meta, hier, replaceable=own)
+    except HierValidationError as err:
+        structure = err.failure_cases
+    summary = _one_pass(ddf[[c for c in levels if c in meta.columns]], functools.partial(
+        summarize, levels=levels, dropna=dropna, schema=functools.partial(schema.input_schema, levels)))  # fmt: skip
+    _raise_failures(summary, "hierarchy data", meta.columns, structure)
+    return summary
+
+
 def _warn_dropped(summary: Summary) -> None:
     if summary.dropped:
         encoding.warn_dropped(summary.dropped, summary.n_rows, list(summary.dropped_columns))
@@ -143,16 +158,7 @@ def encode(
     hier = hierarchy_of(meta, levels, suffix)
     own = list(hierarchy_of(meta).code_columns) if ATTRS_KEY in meta.attrs else []
     levels = list(hier.levels)
-    structure = None
-    try:
-        encoding.check_structure(meta, hier, replaceable=own)
-    except HierValidationError as err:
-        structure = err.failure_cases
-    present = [c for c in levels if c in meta.columns]
-    summary = _one_pass(ddf[present], functools.partial(
-        summarize, levels=levels, dropna=dropna, schema=functools.partial(schema.input_schema, levels),
-    ))  # fmt: skip
-    _raise_failures(summary, "hierarchy data", meta.columns, structure)
+    summary = _input_pass(ddf, hier, own, dropna)
     _warn_dropped(summary)
     leaves = summary.labels.reset_index(drop=True).assign(__leaf__=np.arange(summary.n_leaves))
     paths = leaf_codes(summary, hier)
@@ -277,15 +283,7 @@ def validate(
     if any(c in meta.columns for c in hier.code_columns):
         tables(ddf, levels, suffix=suffix)
         return ddf
-    structure = None
-    try:
-        encoding.check_structure(meta, hier, replaceable=[])
-    except HierValidationError as err:
-        structure = err.failure_cases
-    lv = list(hier.levels)
-    summary = _one_pass(ddf[[c for c in lv if c in meta.columns]], functools.partial(
-        summarize, levels=lv, dropna=False, schema=functools.partial(schema.input_schema, lv)))  # fmt: skip
-    _raise_failures(summary, "hierarchy data", meta.columns, structure)
+    _input_pass(ddf, hier, [], dropna=False)
     return ddf
 
 
