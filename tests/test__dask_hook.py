@@ -41,3 +41,13 @@ def test_import_pandas_hier_imports_no_dask_and_waits():
 def test_the_finder_removes_itself_after_registering():
     code = "import pandas_hier, dask.dataframe\nfrom pandas_hier import _dask_hook\nprint(_dask_hook.installed())\n"
     assert _run(code) == "False"
+
+
+def test_a_failed_registration_warns_and_leaves_the_import_alone(monkeypatch):
+    """If registering ``ddf.hier`` fails, the user's own ``import dask.dataframe`` still works
+    and a warning says what went wrong."""
+    from pandas_hier import _dask_hook
+
+    monkeypatch.setattr(_dask_hook, "ENTRY", "pandas_hier._no_such_module")
+    with pytest.warns(UserWarning, match=r"could not register ddf\.hier on Dask DataFrames: .*_no_such_module"):
+        _dask_hook._register()

@@ -315,3 +315,12 @@ def test_the_console_script_is_declared():
     if installed.exists():  # installed from this pyproject (bash dev re-installs on change)
         done = subprocess.run([str(installed), "--help"], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and "pandas-hier" in done.stdout
+
+
+def test_an_interrupt_exits_130_with_one_line(work, monkeypatch, capsys):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_run_summary", interrupted)
+    code, out, err = cli_main(capsys, "summary", str(work / "mock.hier"))
+    assert code == 130 and err.strip() == "pandas-hier: interrupted" and out == ""
