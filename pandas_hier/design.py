@@ -27,11 +27,12 @@ import pandas as pd
 from pandas_hier import encoding, families, names, progress, report, schema
 from pandas_hier.errors import InvalidParameterError
 from pandas_hier.options import FitOptions, varying_mask
+from pandas_hier.routes import resolve_parameterization
 from pandas_hier.stats import LeafStats, check_float64, intercept_mean, leaf_stats, mean_sd
 
 __all__ = [
     "PATH_SEP", "Design", "ModelData", "Scaling", "Training", "check_arguments", "prepare",
-    "resolve_parameterization", "structure_key",
+    "structure_key",
 ]  # fmt: skip
 
 #: Separator of the labels in a group's path label (``"degree / Ohio / Clay"``).
@@ -332,46 +333,10 @@ def prepare(df, x, y, *, levels, dropna, options: FitOptions) -> Design:
     varying = varying_mask(opts, hier.levels, coef_names)
     rows = [tabs[lv]["n_rows"].to_numpy() for lv in hier.levels]
     return Design(
-        data, varying, resolve_parameterization(opts, rows), opts, hier, tabs, scaling,
+        data, varying, resolve_parameterization(opts, rows, varying=varying), opts, hier, tabs, scaling,
         extra_coords, tuple(xs), len(enc),
         Training(Xraw, yraw, data.leaf, trials_arr, exposure_arr),
     )  # fmt: skip
-
-
-def resolve_parameterization(
-    opts: FitOptions, rows_per_group: Sequence[np.ndarray], threshold: int = 100
-) -> tuple[str, ...]:
-    """Per-level parameterization. ``auto``: marginal for a Gaussian likelihood, augmented for
-    a family with an augmentation (and Normal priors on the global coefficients); otherwise
-    centred for levels whose every group has at least ``threshold`` rows, else non-centred.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from pandas_hier.design import resolve_parameterization
-    >>> from pandas_hier.options import FitOptions, varying_mask
-    >>> resolve_parameterization(FitOptions(likelihood="poisson"), [np.array([500]), np.array([20])])
-    ('centered', 'noncentered')
-    >>> resolve_parameterization(FitOptions(likelihood="bernoulli"), [np.array([500]), np.array([20])])
-    ('augmented', 'augmented')
-    """
-    k = len(rows_per_group)
-    if opts.parameterization != "auto":
-        return (opts.parameterization,) * k
-    family = families.get(opts.likelihood)
-    if family.marginal:
-        return ("marginal",) * k
-    if family.augmentation and _normal_global_priors(opts):
-        return ("augmented",) * k
-    return tuple(
-        "centered" if len(n) and int(np.min(n)) >= threshold else "noncentered"
-        for n in rows_per_group
-    )
-
-
-def _normal_global_priors(opts: FitOptions) -> bool:
-    """Whether the global coefficients have Normal priors (what the exact kernel integrates)."""
-    return all(opts.prior(key)[0].dist == "Normal" for key in ("intercept", "slope"))
 
 
 def structure_key(data: ModelData, opts: FitOptions, varying: np.ndarray, param) -> tuple:

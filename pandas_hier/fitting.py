@@ -170,9 +170,11 @@ def fit(
             likelihood ("marginal": NUTS samples only the sds, coefficients are then drawn
             exactly). Student-t, Cauchy, Bernoulli, binomial and negative binomial
             likelihoods are "augmented": a Gibbs sampler with one latent variable per row
-            feeds the same exact engine (``fit.sampler`` is ``"gibbs"``). Otherwise (Poisson)
-            it picks per level: centred where every group has at least 100 rows, non-centred
-            elsewhere.
+            feeds the same exact engine (``fit.sampler`` is ``"gibbs"``); so is the Poisson,
+            with a Metropolis-Hastings step per group instead of latent variables, where every
+            coefficient varies at the leaf level or at none. Otherwise (other global priors;
+            a Poisson slope varying above the leaves only) it picks per level: centred where
+            every group has at least 100 rows, non-centred elsewhere.
         ``sd_per`` : {"level", "parent"}
             One sd per level and coefficient, or one per parent group (the blog's choice).
         ``likelihood`` : {"normal", "studentt", "cauchy", "bernoulli", "binomial", "poisson", "negbinomial"}
@@ -261,10 +263,11 @@ def fit_prepared(
     seed = int(rng.integers(2**31 - 1))
     if method == "nuts" and all(p == "augmented" for p in param):
         from pandas_hier.backend.augmented import sample_augmented
+        from pandas_hier.backend.leafmh import chain_type
 
         compile_s, trace = sample_augmented(
             built, data, opts, draws=draws, tune=tune, chains=chains, seed=seed,
-            progressbar=progressbar,
+            progressbar=progressbar, chain=chain_type(opts.likelihood),
         )  # fmt: skip
         sampler = "gibbs"
     elif method == "nuts":

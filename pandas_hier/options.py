@@ -260,8 +260,8 @@ class FitOptions:
             )
         if self.parameterization == "augmented" and not FAMILIES[self.likelihood].augmentation:
             raise ValueError(
-                "parameterization='augmented' samples with per-row latent variables, which "
-                "likelihood 'studentt', 'cauchy', 'bernoulli', 'binomial' or 'negbinomial' have; "
+                "parameterization='augmented' is a Gibbs sampler for likelihoods 'studentt', "
+                "'cauchy', 'bernoulli', 'binomial', 'negbinomial' and 'poisson'; "
                 f"use 'auto', 'centered' or 'noncentered' for likelihood={self.likelihood!r}"
             )
         if self.correlated and self.sd_per == "parent":

@@ -11,22 +11,8 @@ from pandas_hier import DroppedRowsWarning, HierValidationError
 pm = pytest.importorskip("pymc")
 
 from pandas_hier.backend import model as hm  # noqa: E402
-from pandas_hier.design import resolve_parameterization, structure_key  # noqa: E402
+from pandas_hier.design import structure_key  # noqa: E402
 from pandas_hier.options import FitOptions, Prior  # noqa: E402
-
-
-def test_resolve_parameterization_auto():
-    rows = [np.array([500, 600]), np.array([120, 300]), np.array([20, 40])]
-    assert resolve_parameterization(FitOptions(), rows) == ("marginal",) * 3
-    robust = FitOptions(likelihood="cauchy")
-    assert resolve_parameterization(robust, rows) == ("augmented",) * 3
-    # no augmentation (Poisson), or a global prior the exact kernel cannot integrate: per level,
-    # centred where every group has at least 100 rows
-    counts = FitOptions(likelihood="poisson")
-    assert resolve_parameterization(counts, rows) == ("centered", "centered", "noncentered")
-    wide = FitOptions(likelihood="cauchy", priors={"slope": Prior("StudentT", nu=3, sigma=1)})
-    assert resolve_parameterization(wide, rows) == ("centered", "centered", "noncentered")
-    assert resolve_parameterization(FitOptions(parameterization="centered"), rows) == ("centered",) * 3
 
 
 def test_structure_key_separates_what_the_compiled_graph_bakes_in():

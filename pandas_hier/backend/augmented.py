@@ -77,6 +77,7 @@ class _Target:
         consts = [model.replace_rvs_by_values([model[n]])[0] for n in sorted(row_names)]
         outs = model.unobserved_RVs
         self.out_names = [v.name for v in outs]
+        self.varying = np.asarray(built.varying, dtype=bool)
         compile_ = lambda o: model.compile_fn(  # noqa: E731
             o, inputs=self.values, point_fn=False, on_unused_input="ignore"
         )
@@ -172,7 +173,7 @@ def _polyagamma(b: np.ndarray, z: np.ndarray, rng) -> np.ndarray:
 #: mix slowly at small nu (Cauchy: 20k rows gave bulk ESS 102 with one cycle, 359 with three,
 #: 464 with six, where the sds became the slowest part). A Pólya-Gamma draw costs far more than
 #: a Gamma draw, and those families mix well with one cycle.
-CYCLES = {"gamma": 4, "polyagamma": 1}
+CYCLES = {"gamma": 4, "polyagamma": 1, "leaf-mh": 1}
 
 
 def _slice(logp, x, i, width, lp0, rng, max_steps=20, max_shrink=60) -> float:
@@ -320,10 +321,11 @@ class _Chain:
             self.width = np.maximum(3.0 * sd, _WIDTH_MIN)
 
 
-def sample_augmented(built, data, opts, *, draws, tune, chains, seed, progressbar):
+def sample_augmented(built, data, opts, *, draws, tune, chains, seed, progressbar, chain=None):
     """Run the Gibbs sampler; returns ``(None, DataTree)`` like
     :func:`pandas_hier.backend.sample.sample` (``posterior`` on the model's scale, coefficients
-    included, and ``sample_stats`` with each chain's seconds)."""
+    included, and ``sample_stats`` with each chain's seconds). ``chain``: the class of a chain
+    (:func:`pandas_hier.backend.leafmh.chain_type`)."""
     import xarray as xr
 
     from pandas_hier import progress
@@ -331,6 +333,7 @@ def sample_augmented(built, data, opts, *, draws, tune, chains, seed, progressba
     with progress.step("compiling the model's pieces", progressbar=progressbar):
         target = _Target(built, data, opts)
     seeds = np.random.SeedSequence(seed).spawn(chains)
+    chain_type = chain or _Chain
     root = int(np.sum(data.sizes))
     off = np.cumsum([0, *data.sizes])
     kept_x = np.empty((chains, draws, len(target.x0)))
@@ -339,7 +342,7 @@ def sample_augmented(built, data, opts, *, draws, tune, chains, seed, progressba
 
     def run(c: int, tgt: _Target) -> None:
         started = time.perf_counter()
-        chain = _Chain(tgt, data, opts, np.random.default_rng(seeds[c]))
+        chain = chain_type(tgt, data, opts, np.random.default_rng(seeds[c]))
         for it in range(tune + draws):
             chain.sweep(tuning=it < tune)
             shown.update(1)

@@ -256,7 +256,7 @@ def build_model(
     varying : ndarray of bool (levels, d)
         Which coefficient varies at which level.
     parameterization : sequence of str
-        Per level, from :func:`resolve_parameterization`.
+        Per level, from :func:`pandas_hier.routes.resolve_parameterization`.
     impl : {"op", "graph"}
         How a marginal model computes its likelihood: ``"op"``, one compiled Op with an exact
         analytic gradient (:mod:`pandas_hier.kernels`; Python and numba backends), or

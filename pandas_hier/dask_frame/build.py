@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from pandas_hier import _codes, schema
-from pandas_hier.design import Design, ModelData, Scaling, level_coords, resolve_parameterization
+from pandas_hier.design import Design, ModelData, Scaling, level_coords
+from pandas_hier.routes import resolve_parameterization
 from pandas_hier.hierarchy import Hierarchy
 from pandas_hier.options import FitOptions, varying_mask
 from pandas_hier.stats import LeafStats, check_float64
@@ -143,6 +144,6 @@ def design_from_summary(summary, hier: Hierarchy, xs: list, y, opts: FitOptions)
     varying = varying_mask(opts, hier.levels, coefs)
     rows = [tabs[lv]["n_rows"].to_numpy() for lv in hier.levels]
     return Design(
-        data, varying, resolve_parameterization(opts, rows), opts, hier, tabs, scaling,
+        data, varying, resolve_parameterization(opts, rows, varying=varying), opts, hier, tabs, scaling,
         extra_coords, tuple(xs), int(total), None,
     )  # fmt: skip

@@ -42,7 +42,9 @@ class Family:
     rows_column: str | None = None
     #: How the augmented Gibbs sampler (:mod:`pandas_hier.backend.augmented`) makes the rows
     #: conditionally Gaussian: ``"gamma"`` (Student-t as a Gamma scale mixture of normals),
-    #: ``"polyagamma"`` (logit-type likelihoods, Polson, Scott and Windle 2013) or ``None``.
+    #: ``"polyagamma"`` (logit-type likelihoods, Polson, Scott and Windle 2013), ``"leaf-mh"``
+    #: (no augmentation: the leaf coefficients move by Metropolis-Hastings, the Poisson) or
+    #: ``None``.
     augmentation: str | None = None
 
     def mixture_nu(self, extra: Mapping) -> float:

@@ -2,8 +2,9 @@
 column of exposures named by ``fit(exposure=...)`` (entering as the offset ``log exposure``).
 Coefficients are log rates; ``predict(kind="mean")`` gives the rate per unit of exposure.
 
-Sampled by NUTS on the row-level model, each level centred or non-centred by its data: the
-Poisson has no exact Gaussian augmentation (``docs/model.md``).
+Sampled by the augmented route's Gibbs sampler with a per-leaf Metropolis-Hastings step
+(:mod:`pandas_hier.backend.leafmh`): the Poisson has no exact Gaussian augmentation, but given
+the leaf coefficients everything above them is Gaussian (``docs/model.md``, "Poisson").
 
 Examples
 --------
@@ -30,6 +31,7 @@ class Poisson(Family):
     scale = False
     outcome = "count"
     rows_column = "exposure"
+    augmentation = "leaf-mh"
 
     def logpdf(self, y, mu, sigma=None, **extra) -> np.ndarray:
         from scipy.special import gammaln
