@@ -1,6 +1,7 @@
 """The augmented route: a blocked, collapsed Gibbs sampler for likelihoods that become
 conditionally Gaussian given per-row latent variables (Student-t and Cauchy by a Gamma scale
-mixture; Bernoulli, binomial and negative binomial by Pólya-Gamma variables).
+mixture; Bernoulli, binomial and negative binomial by Pólya-Gamma variables). The Poisson's
+sweep (:mod:`pandas_hier.backend.leafmh`) is a subclass of its chain.
 
 Each iteration, on the model's scale (``docs/model.md``, "The augmented route"):
 

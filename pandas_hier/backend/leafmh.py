@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from pandas_hier import families
 from pandas_hier.backend.augmented import _Chain, _slice
+from pandas_hier.kernels.rows import linear_predictor, newton_step, poisson_loglik_shifted, weighted_stats
 
 __all__ = ["LeafChain", "chain_type"]
 
@@ -55,8 +57,6 @@ def chain_type(likelihood: str) -> type[_Chain]:
     >>> chain_type("poisson").__name__, chain_type("bernoulli").__name__
     ('LeafChain', '_Chain')
     """
-    from pandas_hier import families
-
     return LeafChain if families.get(likelihood).augmentation == "leaf-mh" else _Chain
 
 
@@ -111,7 +111,7 @@ class LeafChain(_Chain):
                     moved.append(i)
             self.levels[lev]["scale_coords"] = np.asarray(moved, dtype=np.int64)
         self.Xc = {lev: np.ascontiguousarray(self.X[:, info["coords"]]) for lev, info in self.levels.items()}
-        self.accepted = np.zeros(2)  # leaves' acceptances, proposals (diagnostics and tests)
+        self.accepted = np.zeros(2)  # the leaves' acceptances and proposals (for tests)
         self._start()
 
     # -- pieces ------------------------------------------------------------------------------
@@ -148,21 +148,11 @@ class LeafChain(_Chain):
         return self.theta[self.first : self.first + self.G]
 
     def eta_of(self, leaves) -> np.ndarray:
-        from pandas_hier.kernels.rows import linear_predictor
-
         return linear_predictor(self.X, self.leaf, np.ascontiguousarray(leaves)) + self.offset
-
-    def loglik(self) -> float:
-        eta = self.eta_of(self.leaves())
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = float(np.sum(self.y * eta - np.exp(eta)))
-        return out if np.isfinite(out) else -np.inf
 
     def group_rows(self, eta, info):
         """Per group of a level: the log-likelihood of its rows, ``X'WX`` and ``X'(y - mu)`` on
         the level's coefficients, at linear predictor ``eta``."""
-        from pandas_hier.kernels.rows import weighted_stats
-
         c = info["coords"]
         with np.errstate(over="ignore", invalid="ignore"):
             mu = np.exp(eta)
@@ -249,8 +239,6 @@ class LeafChain(_Chain):
         c = info["coords"]
         if not len(c):
             return
-        from pandas_hier.kernels.rows import linear_predictor, newton_step
-
         m, P = self.prior_of(lev, Ls)
         cur = self.theta[info["rows"]][:, c]
         eta = self.eta_of(self.leaves())
@@ -300,8 +288,6 @@ class LeafChain(_Chain):
         cur = self.theta[info["rows"]][:, c]
         L = self.per_leaf(self.level_L(t.scales(x)[2], lev), info["n"])
         u = np.linalg.solve(L, (cur - m)[..., None])[..., 0]
-        from pandas_hier.kernels.rows import poisson_loglik_shifted
-
         eta = self.eta_of(self.leaves())
         Xc, group = self.Xc[lev], info["group"]
 

@@ -13,9 +13,10 @@ Three ways to build it:
     statistics. NUTS samples only the sds and the noise sd; :func:`draw_coefficients` then draws
     every coefficient exactly from its Gaussian conditional, top down, for each posterior draw.
 ``augmented``
-    Student-t, Cauchy, Bernoulli, binomial and negative binomial likelihoods. The same marginal
-    likelihood, of per-leaf statistics weighted by per-row latent variables, which the blocked
-    Gibbs sampler of :mod:`pandas_hier.backend.augmented` refreshes every iteration.
+    Student-t, Cauchy, Bernoulli, binomial, negative binomial and Poisson likelihoods. The same
+    marginal likelihood, of per-leaf statistics weighted by per-row latent variables, which the
+    blocked Gibbs sampler of :mod:`pandas_hier.backend.augmented` refreshes every iteration (the
+    Poisson's sweep, :mod:`pandas_hier.backend.leafmh`, feeds it the leaves instead).
 ``centered`` / ``noncentered``
     Coefficients are random variables (per level). The Gaussian likelihood still uses sufficient
     statistics; Student-t and Cauchy likelihoods are evaluated per row.
