@@ -121,10 +121,42 @@ def test_leaf_moves_leave_each_leaf_conditional_invariant():
         assert abs(ours.std() - sd[0]) < 0.12 * sd[0], g
 
 
-def test_global_shift_leaves_its_conditional_invariant():
+def _discrete(df):
+    """The same rows with a predictor of few values: an upper level's cells are then fewer
+    than its rows."""
+    return df.assign(x=np.round(2 * df["x"]) / 2)
+
+
+def test_cells_give_the_rows_likelihood_differences_and_newton_statistics():
+    chain = _chain(_discrete(_counts(seed=5, per=12)), exposure="t")
+    rng = np.random.default_rng(1)
+    chain.theta[chain.first : chain.first + chain.G] += 0.3 * rng.standard_normal((chain.G, chain.t.d))
+    eta = chain.eta_of(chain.leaves())
+    for lev, info in chain.levels.items():
+        cells = chain.cell_view(lev)
+        n, group, c = info["n"], info["group"], info["coords"]
+        if lev < chain.k:  # upper levels: far fewer cells than rows
+            assert len(cells[0]) < len(chain.y) / 2, lev
+        delta = 0.4 * rng.standard_normal((n, len(c)))
+        y, e, Xc, cgroup = cells
+        ll0, xtx, grad = chain.group_rows(*cells, n)
+        ll1 = chain.group_rows(y, e + (Xc * delta[cgroup]).sum(1), Xc, cgroup, n)[0]
+        Xr = chain.X[:, c]
+        er = eta + (Xr * delta[group]).sum(1)
+        diff = np.bincount(group, chain.y * (er - eta) - np.exp(er) + np.exp(eta), minlength=n)
+        np.testing.assert_allclose(ll1 - ll0, diff, rtol=1e-10, atol=1e-9)
+        mu = np.exp(eta)
+        np.testing.assert_allclose(xtx, [(Xr[group == g] * mu[group == g, None]).T @ Xr[group == g] for g in range(n)], rtol=1e-10)
+        np.testing.assert_allclose(grad, [Xr[group == g].T @ (chain.y - mu)[group == g] for g in range(n)], rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("discrete", [False, True], ids=["rows", "cells"])
+def test_global_shift_leaves_its_conditional_invariant(discrete):
     """The global coefficients move with every group below them (offsets fixed): their draws
-    match the exact conditional on a grid."""
-    chain = _chain(_counts(seed=4), exposure="t")
+    match the exact conditional on a grid, on the rows or on cells of equal predictors."""
+    df = _counts(seed=4)
+    chain = _chain(_discrete(df) if discrete else df, exposure="t")
+    assert (chain.levels[0]["cells"][0] is not None) == discrete
     Ls = chain.t.scales(chain.x)[2]
     t = chain.t
     root0, eta0 = chain.theta[chain.root].copy(), chain.eta_of(chain.leaves())

@@ -24,19 +24,17 @@ Because step 2 integrates every coefficient out, the sds never meet the funnel t
 row-level NUTS diverge. Every step leaves the posterior invariant, so the chain targets the
 same posterior as the row-level model (``tests/test_backend_augmented.py``). No step can
 diverge and none has a step size to adapt: warm-up only sets the slice widths (three times
-each coordinate's running sd). Chains run in threads.
+each coordinate's running sd). Chains run in parallel (:mod:`pandas_hier.backend.chains`).
 """
 
 from __future__ import annotations
 
-import os
-import queue
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from pandas_hier import families, names
+from pandas_hier.backend.chains import run_chains, shared_empty
 
 __all__ = ["sample_augmented"]
 
@@ -60,6 +58,7 @@ class _Target:
         self.shapes = [np.shape(point[v.name]) for v in self.values]
         sizes = [int(np.prod(s)) for s in self.shapes]
         self.bounds = np.cumsum([0, *sizes])
+        self._pieces = list(zip(self.bounds[:-1].tolist(), self.bounds[1:].tolist(), self.shapes, strict=True))
         self.x0 = np.concatenate([np.ravel(point[v.name]) for v in self.values]).astype(float)
         rv_of = {model.rvs_to_values[rv].name: rv for rv in model.free_RVs}
         row_names = {n for n in (names.SIGMA, names.NU, names.ALPHA) if n in model.named_vars}
@@ -79,9 +78,11 @@ class _Target:
         outs = model.unobserved_RVs
         self.out_names = [v.name for v in outs]
         self.varying = np.asarray(built.varying, dtype=bool)
-        compile_ = lambda o: model.compile_fn(  # noqa: E731
-            o, inputs=self.values, point_fn=False, on_unused_input="ignore"
-        )
+        def compile_(outs):
+            fn = model.compile_fn(outs, inputs=self.values, point_fn=False, on_unused_input="ignore")
+            fn.trust_input = True  # called tens of times a sweep, always on ``split``'s views
+            return fn
+
         # the sds' (and sigma's) prior and the kernel's scale inputs, as functions of x; the
         # kernel itself is called directly, on the weighted statistics, without its gradient
         inputs = model.replace_rvs_by_values(list(node.inputs))
@@ -110,7 +111,7 @@ class _Target:
         ).astype(np.int64)
 
     def split(self, x):
-        return [x[a:b].reshape(s) for a, b, s in zip(self.bounds[:-1], self.bounds[1:], self.shapes, strict=True)]
+        return [x[a:b].reshape(s) for a, b, s in self._pieces]
 
     def scales(self, x) -> tuple[float, float, np.ndarray]:
         """The sds' prior log-density (Jacobian included), the noise sd and the kernel's scale
@@ -337,45 +338,30 @@ def sample_augmented(built, data, opts, *, draws, tune, chains, seed, progressba
     chain_type = chain or _Chain
     root = int(np.sum(data.sizes))
     off = np.cumsum([0, *data.sizes])
-    kept_x = np.empty((chains, draws, len(target.x0)))
-    kept_theta = np.empty((chains, draws, root + 1, target.d))
-    seconds = np.zeros(chains)
+    # shared with forked chains (:mod:`pandas_hier.backend.chains`)
+    kept_x = shared_empty((chains, draws, len(target.x0)))
+    kept_theta = shared_empty((chains, draws, root + 1, target.d))
+    seconds = shared_empty((chains,))
 
-    def run(c: int, tgt: _Target) -> None:
+    def run(c: int, tgt: _Target, tick) -> None:
         started = time.perf_counter()
         chain = chain_type(tgt, data, opts, np.random.default_rng(seeds[c]))
         for it in range(tune + draws):
             chain.sweep(tuning=it < tune)
-            shown.update(1)
+            tick(c)
             if it >= tune:
                 kept_x[c, it - tune] = chain.x
                 kept_theta[c, it - tune] = chain.theta[: root + 1]
         seconds[c] = time.perf_counter() - started
 
-    # Chains run in threads: the row passes, the kernel and the Polya-Gamma draws release the
-    # GIL. Compiled PyTensor functions are not thread-safe, so each running chain takes a
-    # target of its own (with its own compiled copies) from a pool and returns it after.
-    workers = max(1, min(chains, os.cpu_count() or 1))
-    free: queue.SimpleQueue = queue.SimpleQueue()
-    for tgt in [target] + [target.copy() for _ in range(workers - 1)]:
-        free.put(tgt)
-
-    def run_pooled(c: int) -> None:
-        tgt = free.get()
-        try:
-            run(c, tgt)
-        finally:
-            free.put(tgt)
-
-    total = chains * (tune + draws)
     # The chains are the parallelism: BLAS threads inside a chain (the dot products of a
     # likelihood's row sums) busy-wait on the cores the other chains need. With 2 chains on 2
     # cores a negative binomial fit ran twice as slow with them.
     from threadpoolctl import threadpool_limits
 
-    with progress.bar(total, "sampling (Gibbs)", progressbar=progressbar) as shown:
-        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-            list(pool.map(run_pooled, range(chains)))
+    with progress.bar(chains * (tune + draws), "sampling (Gibbs)", progressbar=progressbar) as shown:
+        with threadpool_limits(limits=1, user_api="blas"):
+            run_chains(run, chains, target=target, copy=_Target.copy, update=shown.update)
     model = built.model
     dims = model.named_vars_to_dims
     post: dict = {}
