@@ -35,6 +35,7 @@ import numpy as np
 
 from pandas_hier import families, names
 from pandas_hier.backend.chains import run_chains, shared_empty
+from pandas_hier.backend.latent import polyagamma
 
 __all__ = ["sample_augmented"]
 
@@ -139,38 +140,6 @@ class _Target:
         return self._constrained(*self.split(x))
 
 
-#: Below this shape, Devroye's exact sampler (a sum of PG(1) draws) beats the package's default
-#: choice; above it the saddle-point method does (measured at 20k rows: b = 8, 15.8 vs 34.6 ms;
-#: b = 50, 52 vs 24 ms). Every method named here is exact: the package's default (hybrid)
-#: switches to a normal approximation above b = 50, so it is never used for the integer part.
-_DEVROYE_MAX = 24
-
-
-def _polyagamma(b: np.ndarray, z: np.ndarray, rng) -> np.ndarray:
-    """``PG(b_i, z_i)`` draws. PG is infinitely divisible, so ``PG(b) = PG(floor b) + PG(frac b)``
-    (independent): the integer part goes to the faster exact method for its size."""
-    from polyagamma import random_polyagamma
-
-    whole = np.floor(b)
-    frac = b - whole
-    # the package refuses a shape below about 1e-8: a tiny fractional part takes one unit along
-    tiny = (frac > 0) & (frac < 1e-3) & (whole >= 1)
-    whole[tiny] -= 1.0
-    frac[tiny] += 1.0
-    out = np.zeros(len(z))
-    small = (whole > 0) & (whole <= _DEVROYE_MAX)
-    for mask, method in ((small, "devroye"), (whole > _DEVROYE_MAX, "saddle")):
-        if mask.all():
-            out = random_polyagamma(whole, z, method=method, random_state=rng)
-        elif mask.any():
-            out[mask] = random_polyagamma(whole[mask], z[mask], method=method, random_state=rng)
-    rest = frac > 0
-    if rest.any():
-        # b < 1.001: the hybrid's alternate method (exact), named so it cannot change
-        out[rest] += random_polyagamma(frac[rest], z[rest], method="alternate", random_state=rng)
-    return out
-
-
 #: (latent, coefficient) cycles per sweep. The Gamma mixture's weights and the coefficients
 #: mix slowly at small nu (Cauchy: 20k rows gave bulk ESS 102 with one cycle, 359 with three,
 #: 464 with six, where the sds became the slowest part). A Pólya-Gamma draw costs far more than
@@ -235,6 +204,30 @@ class _Chain:
         self.width = np.ones(len(self.x))
         self.cycles = CYCLES[self.family.augmentation]
         self._moments = np.zeros((3, len(self.x)))  # count, mean, M2 during warm-up
+        self.terms = self.family  # whose Polya-Gamma terms the rows take
+        if self.family.merge:
+            self._merge_rows()
+
+    def _merge_rows(self) -> None:
+        """Rows of one leaf with equal predictors become one (``Family.merge``): successes and
+        trials add, or counts and exposures, which leaves the likelihood unchanged up to a
+        constant. Discrete predictors make this many times fewer rows for every pass (and for
+        Pólya-Gamma draws, fewer of larger shape, which cost less in all)."""
+        trials = self.family.merge == "trials"  # offsets must then be equal within a cell
+        key = np.column_stack([self.leaf.astype(float), self.X, *([self.offset] if trials else [])])
+        _, first, cell = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        if len(first) == len(self.y):
+            return
+        cell = cell.ravel()
+        self.y = np.bincount(cell, weights=self.y)
+        if not trials:
+            self.offset = np.log(np.bincount(cell, weights=np.exp(self.offset)))
+        else:  # a Bernoulli row is one trial; the merged rows are binomial
+            self.offset = self.offset[first]
+            self.extra = {"trials": np.bincount(cell, weights=self.extra.get("trials", np.ones(len(cell))))}
+            self.terms = families.get("binomial")
+        self.X = np.ascontiguousarray(self.X[first])
+        self.leaf = np.ascontiguousarray(self.leaf[first])
 
     # -- pieces ------------------------------------------------------------------------------
     def eta(self) -> np.ndarray:
@@ -271,8 +264,8 @@ class _Chain:
             wz = lam * self.y
             self.stats = weighted_stats(self.X, self.leaf, lam, wz, wz * self.y, self.G)
         else:
-            b, kappa, shift = self.family.polyagamma_terms(self.y, {**self.extra, **p})
-            omega = _polyagamma(np.broadcast_to(np.asarray(b, float), eta.shape), eta + shift, self.rng)
+            b, kappa, shift = self.terms.polyagamma_terms(self.y, {**self.extra, **p})
+            omega = polyagamma(np.broadcast_to(np.asarray(b, float), eta.shape), eta + shift, self.rng)
             # pseudo-response of x'theta: kappa / omega - offset - shift, precision omega;
             # its sum of squares is constant given omega and left out
             wz = kappa - omega * (self.offset + shift)

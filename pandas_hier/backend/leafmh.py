@@ -71,7 +71,6 @@ class LeafChain(_Chain):
 
     def __init__(self, target, data, opts, rng):
         super().__init__(target, data, opts, rng)
-        self._merge_rows()
         t, k, G = target, len(data.sizes), self.G
         varying = np.asarray(t.varying, dtype=bool)
         self.k = k
@@ -121,20 +120,6 @@ class LeafChain(_Chain):
         self._start()
 
     # -- pieces ------------------------------------------------------------------------------
-    def _merge_rows(self) -> None:
-        """Rows of one leaf with equal predictors become one: their counts add and so do their
-        exposures, which leaves the Poisson likelihood unchanged up to a constant. Discrete
-        predictors make this many times fewer rows for every pass."""
-        key = np.column_stack([self.leaf.astype(float), self.X])
-        _, first, cell = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        if len(first) == len(self.y):
-            return
-        cell = cell.ravel()
-        self.y = np.bincount(cell, weights=self.y)
-        self.offset = np.log(np.bincount(cell, weights=np.exp(self.offset)))
-        self.X = np.ascontiguousarray(self.X[first])
-        self.leaf = np.ascontiguousarray(self.leaf[first])
-
     def _cells(self, info):
         """A level's cells: its rows grouped by (group, predictors of the level's coefficients).
         A move of the level's groups shifts every row of a cell by the same amount, and on the

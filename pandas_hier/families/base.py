@@ -46,6 +46,10 @@ class Family:
     #: (no augmentation: the leaf coefficients move by Metropolis-Hastings, the Poisson) or
     #: ``None``.
     augmentation: str | None = None
+    #: How the Gibbs sampler may merge rows of one leaf with equal predictors into one, leaving
+    #: the likelihood unchanged up to a constant: ``"trials"`` (successes and trials add: a
+    #: Bernoulli row is one trial), ``"exposure"`` (counts and exposures add) or ``None``.
+    merge: str | None = None
 
     def mixture_nu(self, extra: Mapping) -> float:
         """Degrees of freedom of a ``"gamma"`` augmentation (per-row precision weights

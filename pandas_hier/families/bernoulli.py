@@ -32,6 +32,7 @@ class Bernoulli(Family):
     scale = False
     outcome = "binary"
     augmentation = "polyagamma"
+    merge = "trials"
 
     def polyagamma_terms(self, y, extra):
         return 1.0, np.asarray(y, dtype=float) - 0.5, 0.0

@@ -32,6 +32,7 @@ class Binomial(Family):
     outcome = "successes"
     rows_column = "trials"
     augmentation = "polyagamma"
+    merge = "trials"
 
     def polyagamma_terms(self, y, extra):
         n = np.asarray(extra["trials"], dtype=float)

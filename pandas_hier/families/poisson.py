@@ -32,6 +32,7 @@ class Poisson(Family):
     outcome = "count"
     rows_column = "exposure"
     augmentation = "leaf-mh"
+    merge = "exposure"
 
     def logpdf(self, y, mu, sigma=None, **extra) -> np.ndarray:
         from scipy.special import gammaln
