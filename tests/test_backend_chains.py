@@ -70,6 +70,20 @@ def test_a_chains_error_reaches_the_caller_with_its_traceback():
     assert "in chain 1 (a forked process)" in note and "raise ValueError" in note
 
 
+def test_a_chains_error_stops_the_other_chains():
+    import time
+
+    def run(c, target, tick):
+        if c == 0:
+            raise ValueError("chain zero failed")
+        time.sleep(60)  # the others would run on
+
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="chain zero failed"):
+        run_chains(run, 2, target=None, copy=lambda t: t, update=lambda n: None)
+    assert time.perf_counter() - started < 20
+
+
 def test_a_killed_chain_is_an_error_not_missing_draws():
     def run(c, target, tick):
         if c == 0:

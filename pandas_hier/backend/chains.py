@@ -120,7 +120,7 @@ def _in_processes(run, chains, target, update) -> None:
         warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning)
         for p in procs:
             p.start()
-    shown = 0
+    shown, failure = 0, None
     try:
         while any(p.is_alive() for p in procs):
             time.sleep(0.05)
@@ -128,20 +128,21 @@ def _in_processes(run, chains, target, update) -> None:
             update(now - shown)
             shown = now
             if not errors.empty():
+                failure = errors.get()  # read at once: a child blocks until its report is read
                 break
-    except BaseException:
-        for p in procs:
-            p.terminate()
+        if failure is None and not errors.empty():
+            failure = errors.get()
+    except BaseException:  # KeyboardInterrupt: stop every chain
+        failure = failure or "interrupted"
         raise
     finally:
         for p in procs:
-            p.join(timeout=None if errors.empty() else 5.0)
+            if failure is not None:
+                p.terminate()  # the other chains' draws are of no use now
+            p.join()
     update(int(done.sum()) - shown)
-    if not errors.empty():
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-        c, exc, text = errors.get()
+    if failure is not None:
+        c, exc, text = failure
         exc.add_note(f"in chain {c} (a forked process):\n{text}")
         raise exc
     for c, p in enumerate(procs):
