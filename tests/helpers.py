@@ -42,6 +42,22 @@ def quiet_fit(frame, *args, **kwargs):
         return frame.hier.fit(*args, **kwargs)
 
 
+def check_gibbs_fit(df, levels, slope, *, max_rhat, repeated, **kw):
+    """Fit ``y ~ x`` twice with the same seed and check what every Gibbs fit must show: the
+    Gibbs route on every level, no divergences, mixing (``max_rhat``, bulk ESS above 100), the
+    global slope within 4 sds of ``slope``, and the ``repeated`` variable drawn identically.
+    Returns the first fit."""
+    fit = quiet_fit(df, "x", "y", levels=levels, **kw)
+    assert fit.sampler == "gibbs" and set(fit.parameterization.values()) == {"augmented"}
+    d = fit.diagnostics
+    assert d.divergences == 0 and d.max_rhat < max_rhat and d.min_ess_bulk > 100, d
+    est = fit.summary().query("parameter == 'b_global' and coef == 'x'").iloc[0]
+    assert abs(est["mean"] - slope) < 4 * est["sd"]
+    again = quiet_fit(df, "x", "y", levels=levels, **kw)
+    np.testing.assert_array_equal(fit.idata["posterior"][repeated], again.idata["posterior"][repeated])
+    return fit
+
+
 def tiny_data(n_rows=24, seed=0, p=1, sizes=(2, 3, 5)):
     """Random 3-level tree (parents non-decreasing) with rows spread over the leaves."""
     rng = np.random.default_rng(seed)

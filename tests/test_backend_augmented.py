@@ -11,7 +11,7 @@ from scipy import stats
 import pandas_hier
 from pandas_hier import families
 from pandas_hier.backend.augmented import _slice
-from helpers import quiet_fit
+from helpers import check_gibbs_fit, quiet_fit
 
 
 def test_slice_sampler_draws_from_its_target():
@@ -79,19 +79,17 @@ def _nested(family: str, seed: int = 0, n_top: int = 4, n_leaf: int = 5, per: in
     return df
 
 
-def test_augmented_fit_is_the_default_mixes_and_repeats_with_its_seed():
+@pytest.mark.parametrize("forked", [True, False], ids=["processes", "threads"])
+def test_augmented_fit_is_the_default_mixes_and_repeats_with_its_seed(forked, monkeypatch):
+    from pandas_hier.backend import chains
+
+    if not forked:  # as on a platform that does not fork
+        monkeypatch.setattr(chains, "forks", lambda: False)
     df = _nested("bernoulli")
-    # 3 chains on at most 2 threads: a chain reuses a finished chain's compiled functions, never
-    # a running one's (the draws would then differ between the two identical fits below)
+    # threads: 3 chains on at most 2 threads, so a chain reuses a finished chain's compiled
+    # functions, never a running one's (the draws would then differ between the two fits)
     kw = {"likelihood": "bernoulli", "chains": 3, "draws": 300, "tune": 300, "random_seed": 4}
-    fit = quiet_fit(df, "x", "y", levels=["a", "b"], **kw)
-    assert fit.sampler == "gibbs" and set(fit.parameterization.values()) == {"augmented"}
-    d = fit.diagnostics
-    assert d.divergences == 0 and d.max_rhat < 1.02 and d.min_ess_bulk > 100, d
-    slope = fit.summary().query("parameter == 'b_global' and coef == 'x'").iloc[0]
-    assert abs(slope["mean"] - 0.6) < 4 * slope["sd"]
-    again = quiet_fit(df, "x", "y", levels=["a", "b"], **kw)
-    np.testing.assert_array_equal(fit.idata["posterior"]["sd_b"], again.idata["posterior"]["sd_b"])
+    fit = check_gibbs_fit(df, ["a", "b"], 0.6, max_rhat=1.02, repeated="sd_b", **kw)
     assert fit.idata["posterior"]["b_b"].sizes["b"] == 20  # every coefficient was drawn
 
 

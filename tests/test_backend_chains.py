@@ -4,6 +4,7 @@ platform does not fork, and a fit's draws do not depend on which ran them."""
 
 from __future__ import annotations
 
+import mmap
 import os
 import signal
 
@@ -48,10 +49,14 @@ def test_threads_where_the_platform_does_not_fork(monkeypatch):
         return t
 
     out = shared_empty((2, 5))
-    assert not isinstance(out.base, __import__("mmap").mmap)
+    assert not isinstance(out.base, mmap.mmap)  # plain memory: threads share it anyway
     pids = []
-    run_chains(lambda c, t, tick: (pids.append(os.getpid()), out.__setitem__(c, c)),
-               2, target=1.0, copy=copy, update=lambda n: None)  # fmt: skip
+
+    def run(c, target, tick):
+        pids.append(os.getpid())
+        out[c] = c
+
+    run_chains(run, 2, target=1.0, copy=copy, update=lambda n: None)
     assert out.tolist() == [[0.0] * 5, [1.0] * 5]
     assert set(pids) == {os.getpid()}
     assert len(copies) == min(2, os.cpu_count() or 1) - 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import quiet_fit
+from helpers import check_gibbs_fit, quiet_fit
 from scipy import stats
 
 pytest.importorskip("pymc")
@@ -182,14 +182,7 @@ def test_global_shift_leaves_its_conditional_invariant(discrete):
 def test_poisson_fit_is_gibbs_by_default_mixes_recovers_and_repeats():
     df = _counts(seed=5, n_top=4, n_leaf=6, per=10)
     kw = {"likelihood": "poisson", "exposure": "t", "chains": 2, "draws": 400, "tune": 300, "random_seed": 2}
-    fit = quiet_fit(df, "x", "y", levels=["a", "b"], **kw)
-    assert fit.sampler == "gibbs" and set(fit.parameterization.values()) == {"augmented"}
-    d = fit.diagnostics
-    assert d.divergences == 0 and d.max_rhat < 1.03 and d.min_ess_bulk > 100, d
-    slope = fit.summary().query("parameter == 'b_global' and coef == 'x'").iloc[0]
-    assert abs(slope["mean"] - 0.3) < 4 * slope["sd"]
-    again = quiet_fit(df, "x", "y", levels=["a", "b"], **kw)
-    np.testing.assert_array_equal(fit.idata["posterior"]["b_b"], again.idata["posterior"]["b_b"])
+    check_gibbs_fit(df, ["a", "b"], 0.3, max_rhat=1.03, repeated="b_b", **kw)
     # a slope varying by the top level only is outside the per-leaf sampler: row-level NUTS
     other = quiet_fit(df, "x", "y", levels=["a", "b"], varying={"b": ["intercept"]}, **{**kw, "draws": 50, "tune": 50})
     assert other.sampler != "gibbs"
