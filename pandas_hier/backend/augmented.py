@@ -15,10 +15,12 @@ Each iteration, on the model's scale (``docs/model.md``, "The augmented route"):
    weighted statistics (the compiled kernel of the Gaussian route) plus its prior.
 3. **Every coefficient, exactly.** One top-down draw from the Gaussian conditional (the same
    kernel that draws the Gaussian route's coefficients). For the Gamma mixture, steps 1 and
-   3 then repeat a few times at fixed sds (``CYCLES``): a cheap remedy for the slow mixing of
-   the weights and the coefficients at small nu.
+   3 then repeat at fixed sds, more often the smaller nu (:func:`gamma_cycles`), with step 2
+   again every third time: the weights mix slowly with the coefficients and the sds at small
+   nu, and a cycle costs far less than a sweep.
 4. **Likelihood parameters** (``sigma`` and ``nu`` of Student-t, ``alpha`` of the negative
-   binomial) by slice sampling on the row likelihood, latent variables integrated out.
+   binomial) by slice sampling on the row likelihood, latent variables integrated out; where
+   there are two, along the principal axes of their warm-up covariance.
 
 Because step 2 integrates every coefficient out, the sds never meet the funnel that makes
 row-level NUTS diverge. Every step leaves the posterior invariant, so the chain targets the
@@ -36,8 +38,9 @@ import numpy as np
 from pandas_hier import families, names
 from pandas_hier.backend.chains import run_chains, shared_empty
 from pandas_hier.backend.latent import polyagamma
+from pandas_hier.backend.slicing import slice_update
 
-__all__ = ["sample_augmented"]
+__all__ = ["gamma_cycles", "sample_augmented"]
 
 _WIDTH_MIN = 1e-4
 
@@ -140,44 +143,32 @@ class _Target:
         return self._constrained(*self.split(x))
 
 
-#: (latent, coefficient) cycles per sweep. The Gamma mixture's weights and the coefficients
-#: mix slowly at small nu (Cauchy: 20k rows gave bulk ESS 102 with one cycle, 359 with three,
-#: 464 with six, where the sds became the slowest part). A Pólya-Gamma draw costs far more than
-#: a Gamma draw, and those families mix well with one cycle.
-CYCLES = {"gamma": 4, "polyagamma": 1, "leaf-mh": 1}
+#: (latent, coefficient) cycles per sweep for the Pólya-Gamma and leaf-MH families; the Gamma
+#: mixture's depend on ``nu`` (:func:`gamma_cycles`). A Pólya-Gamma draw costs far more than a
+#: Gamma draw, and those families mix well with one cycle.
+CYCLES = {"polyagamma": 1, "leaf-mh": 1}
+
+#: What a sweep's Gamma cycles should shrink the coefficients' autocorrelation to.
+_GAMMA_SHRINK = 1 / 32
+#: Every how many cycles the sds are updated again (given that cycle's latent variables).
+_SD_EVERY = 3
 
 
-def _slice(logp, x, i, width, lp0, rng, max_steps=20, max_shrink=60) -> float:
-    """One univariate slice-sampling update of ``x[i]`` (stepping out, then shrinkage; Neal
-    2003, figs. 3 and 5); returns the new log-density."""
-    x0 = x[i]
-    level = lp0 - rng.exponential()
-    lo = x0 - width * rng.random()
-    hi = lo + width
-    j = int(rng.integers(max_steps))
-    k = max_steps - 1 - j
-    x[i] = lo
-    while j > 0 and logp(x) > level:
-        lo -= width
-        x[i] = lo
-        j -= 1
-    x[i] = hi
-    while k > 0 and logp(x) > level:
-        hi += width
-        x[i] = hi
-        k -= 1
-    for _ in range(max_shrink):
-        x1 = lo + (hi - lo) * rng.random()
-        x[i] = x1
-        lp = logp(x)
-        if lp > level:
-            return lp
-        if x1 < x0:
-            lo = x1
-        else:
-            hi = x1
-    x[i] = x0
-    return lp0
+def gamma_cycles(nu: float) -> int:
+    """(latent, coefficient) cycles per sweep for the Gamma mixture at ``nu``. The weights and
+    the coefficients mix slowly at small ``nu``: the fraction of a location's information that
+    the weights hold is ``2 / (nu + 3)`` (complete data ``1 / sigma^2``, observed
+    ``(nu + 1) / ((nu + 3) sigma^2)``), and each cycle shrinks the coefficients'
+    autocorrelation by about that factor. Cycles are added until it reaches ``_GAMMA_SHRINK``.
+    ``nu`` is fixed during the cycles, so choosing their number by it keeps every step exact.
+
+    Examples
+    --------
+    >>> [gamma_cycles(nu) for nu in (1.0, 4.0, 10.0, 100.0)]
+    [5, 3, 2, 1]
+    """
+    rate = 2.0 / (nu + 3.0)
+    return max(1, int(np.ceil(np.log(_GAMMA_SHRINK) / np.log(rate) - 1e-9)))
 
 
 class _Chain:
@@ -202,8 +193,10 @@ class _Chain:
         self.theta = np.zeros((root + 2, target.d))
         self.theta[root, 0] = data.intercept_mean
         self.width = np.ones(len(self.x))
-        self.cycles = CYCLES[self.family.augmentation]
+        self.cycles = CYCLES.get(self.family.augmentation, 1)
         self._moments = np.zeros((3, len(self.x)))  # count, mean, M2 during warm-up
+        self._rows_cross = np.zeros((len(target.rows), len(target.rows)))
+        self._axes = None  # principal axes of the likelihood parameters, set during warm-up
         self.terms = self.family  # whose Polya-Gamma terms the rows take
         if self.family.merge:
             self._merge_rows()
@@ -251,19 +244,24 @@ class _Chain:
         sigma = p.pop(names.SIGMA, None)
         return prior + loglik(sigma, **p)
 
-    def augment(self, eta, p=None):
-        from pandas_hier.kernels.rows import weighted_stats
+    def augment(self, p=None):
+        """Draw every row's latent variable given the coefficients, and the weighted
+        per-leaf statistics they give (the module's step 1)."""
+        from pandas_hier.kernels.rows import mixture_stats, weighted_stats
 
         if p is None:
             _, p = self.params(self.x)
         if self.family.augmentation == "gamma":
             nu = self.family.mixture_nu(p)
-            sigma = p[names.SIGMA]
-            r = (self.y - eta) / sigma
-            lam = self.rng.gamma(0.5 * (nu + 1.0), 2.0 / (nu + r * r))
-            wz = lam * self.y
-            self.stats = weighted_stats(self.X, self.leaf, lam, wz, wz * self.y, self.G)
+            # one scalar shape for every row, then each row's rate in the row pass: numpy's
+            # draws with a per-row scale cost twice as much (shape 1, the Cauchy's, 4x)
+            gam = self.rng.standard_gamma(0.5 * (nu + 1.0), size=len(self.y))
+            leaves = self.theta[self.off[-2] : self.off[-1]]  # the rows' eta, formed in the pass
+            self.stats = mixture_stats(
+                self.X, self.leaf, self.y, leaves, self.offset, gam, p[names.SIGMA], nu, self.G
+            )
         else:
+            eta = self.eta()
             b, kappa, shift = self.terms.polyagamma_terms(self.y, {**self.extra, **p})
             omega = polyagamma(np.broadcast_to(np.asarray(b, float), eta.shape), eta + shift, self.rng)
             # pseudo-response of x'theta: kappa / omega - offset - shift, precision omega;
@@ -284,26 +282,38 @@ class _Chain:
     def sweep(self, tuning: bool) -> None:
         x, rng, t = self.x, self.rng, self.t
         _, p = self.params(x)
-        self.augment(self.eta(), p)
-        logp = lambda z: t.collapsed_logp(z, self.stats, self.kern)  # noqa: E731
-        lp = logp(x)
-        for i in t.collapsed:
-            lp = _slice(logp, x, i, self.width[i], lp, rng)
-        scales = t.scales(x)
-        self.draw_theta(scales)
-        # more (latent, coefficient) cycles at fixed sds: cheap next to the sd updates, and
-        # where the two mix slowly (Student-t at small nu) they multiply the coefficients' ESS
-        for _ in range(self.cycles - 1):
-            self.augment(self.eta(), p)
+        gamma = self.family.augmentation == "gamma"
+        # more (latent, coefficient) cycles at fixed sds where the two mix slowly (Student-t
+        # at small nu); every _SD_EVERY-th cycle updates the sds first, which mix slowly with
+        # the weights too (Cauchy: the county slopes' sd had lag-1 autocorrelation 0.61)
+        for c in range(gamma_cycles(self.family.mixture_nu(p)) if gamma else self.cycles):
+            self.augment(p)
+            if c % _SD_EVERY == 0:
+                logp = lambda z: t.collapsed_logp(z, self.stats, self.kern)  # noqa: E731
+                lp = logp(x)
+                for i in t.collapsed:
+                    lp = slice_update(logp, x, i, self.width[i], lp, rng)
+                scales = t.scales(x)
             self.draw_theta(scales)
         if len(t.rows):
             eta = self.eta()
             loglik = self.family.loglik_at(self.y, eta, **self.extra)
             lp = self.row_loglik(x, loglik)
-            for i in t.rows:
-                lp = _slice(lambda z: self.row_loglik(z, loglik), x, i, self.width[i], lp, rng)
+            for i, width, direction in self._row_moves():
+                lp = slice_update(lambda z: self.row_loglik(z, loglik), x, i, width, lp, rng, direction)
         if tuning:
             self._adapt()
+
+    def _row_moves(self):
+        """The likelihood parameters' slice moves: one per coordinate, or, where there are
+        several, one along each principal axis of their warm-up covariance. Student-t's
+        ``log sigma`` and ``log nu`` correlate (0.7 on the benchmark shape), and one-at-a-time
+        updates of a correlated pair mix at rate ``rho^2``."""
+        rows = self.t.rows
+        if self._axes is None:
+            return [(int(i), self.width[i], 1.0) for i in rows]
+        vals, vecs = self._axes
+        return [(rows, 3.0 * np.sqrt(v), vecs[:, k]) for k, v in enumerate(vals)]
 
     def _adapt(self) -> None:
         c, m, s2 = self._moments
@@ -311,9 +321,15 @@ class _Chain:
         delta = self.x - m
         m += delta / c
         s2 += delta * (self.x - m)
+        rows = self.t.rows
+        if len(rows) > 1:  # co-moments of the likelihood parameters
+            self._rows_cross += np.outer(delta[rows], self.x[rows] - m[rows])
         if c[0] >= 10:
             sd = np.sqrt(s2 / (c - 1))
             self.width = np.maximum(3.0 * sd, _WIDTH_MIN)
+            if len(rows) > 1:
+                cov = self._rows_cross / (c[0] - 1) + _WIDTH_MIN**2 * np.eye(len(rows))
+                self._axes = np.linalg.eigh(cov)
 
 
 def sample_augmented(built, data, opts, *, draws, tune, chains, seed, progressbar, chain=None):

@@ -41,7 +41,8 @@ from __future__ import annotations
 import numpy as np
 
 from pandas_hier import families
-from pandas_hier.backend.augmented import _Chain, _slice
+from pandas_hier.backend.augmented import _Chain
+from pandas_hier.backend.slicing import slice_update
 from pandas_hier.kernels.rows import linear_predictor, newton_step, poisson_loglik_shifted, weighted_stats
 
 __all__ = ["LeafChain", "chain_type"]
@@ -325,7 +326,7 @@ class LeafChain(_Chain):
 
         lp = logp(x)
         for i in coords:
-            lp = _slice(logp, x, i, self.width[i], lp, self.rng)
+            lp = slice_update(logp, x, i, self.width[i], lp, self.rng)
         L = self.per_leaf(self.level_L(t.scales(x)[2], lev), info["n"])
         self._move(lev, m + np.einsum("gij,gj->gi", L, u) - cur)
 
@@ -347,7 +348,7 @@ class LeafChain(_Chain):
         logp = lambda z: self.collapsed_logp(z, stats)  # noqa: E731
         lp = logp(x)
         for i in t.collapsed:
-            lp = _slice(logp, x, i, self.width[i], lp, rng)
+            lp = slice_update(logp, x, i, self.width[i], lp, rng)
         self.draw_upper(stats)
         Ls = t.scales(x)[2]
         for lev in range(self.k, -1, -1):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from pandas_hier.families.base import Family
+from pandas_hier.families.studentt import t_loglik_at
 
 __all__ = ["FAMILY", "Cauchy"]
 
@@ -32,6 +33,9 @@ class Cauchy(Family):
     def logpdf(self, y, mu, sigma, **extra) -> np.ndarray:
         z = (np.asarray(y) - mu) / sigma
         return -np.log(np.pi * sigma) - np.log1p(z * z)
+
+    def loglik_at(self, y, mu, **data):
+        return t_loglik_at(y, mu, nu=1.0)
 
     def draw(self, rng, mu, sigma, **extra) -> np.ndarray:
         return mu + sigma * rng.standard_cauchy(np.shape(mu))

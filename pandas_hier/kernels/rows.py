@@ -35,7 +35,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["linear_predictor", "newton_step", "poisson_loglik_shifted", "weighted_stats"]
+__all__ = [
+    "linear_predictor", "mixture_stats", "newton_step", "poisson_loglik_shifted", "weighted_stats",
+]
 
 
 @njit(cache=True, nogil=True)
@@ -69,25 +71,71 @@ def weighted_stats(X, leaf, w, wz, wzz, n_leaves):
     n_leaves : int
     """
     n, d = X.shape
-    cnt = np.zeros(n_leaves)
-    xtx = np.zeros((n_leaves, d, d))
-    xty = np.zeros((n_leaves, d))
-    yty = np.zeros(n_leaves)
+    cnt, xtx, xty, yty = _empty_stats(n_leaves, d)
+    for i in range(n):
+        _add_row(cnt, xtx, xty, yty, X, i, leaf[i], w[i], wz[i], wzz[i])
+    _mirror(xtx)
+    return cnt, xtx, xty, yty
+
+
+@njit(cache=True, nogil=True)
+def mixture_stats(X, leaf, y, theta, offset, gam, sigma, nu, n_leaves):
+    """Student-t's Gamma scale mixture in one pass: given standard Gamma draws ``gam`` of shape
+    ``(nu + 1) / 2``, each row's weight ``lambda_i = 2 gam_i / (nu + r_i^2)`` with residual
+    ``r_i = (y_i - x_i' theta[leaf_i] - offset_i) / sigma`` (a draw of
+    ``Gamma((nu + 1) / 2, rate (nu + r_i^2) / 2)``), written into ``gam``, and the per-leaf
+    statistics of :func:`weighted_stats` with ``w = lambda``, ``wz = lambda y`` and
+    ``wzz = lambda y^2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, leaf, theta = np.ones((2, 1)), np.array([0, 0]), np.array([[1.0]])
+    >>> y, offset, gam = np.array([1.0, 3.0]), np.zeros(2), np.array([1.0, 1.0])
+    >>> n, xtx, xty, yty = mixture_stats(X, leaf, y, theta, offset, gam, 1.0, 2.0, 1)
+    >>> gam.tolist(), xtx[0].tolist(), xty[0].tolist(), yty.tolist()  # r = 0, 2: weights 2/2, 2/6
+    ([1.0, 0.3333333333333333], [[1.3333333333333333]], [2.0], [4.0])
+    """
+    n, d = X.shape
+    cnt, xtx, xty, yty = _empty_stats(n_leaves, d)
     for i in range(n):
         g = leaf[i]
-        cnt[g] += 1.0
-        yty[g] += wzz[i]
+        e = offset[i]
         for a in range(d):
-            xa = X[i, a]
-            xty[g, a] += wz[i] * xa
-            wxa = w[i] * xa
-            for b in range(a + 1):
-                xtx[g, a, b] += wxa * X[i, b]
+            e += X[i, a] * theta[g, a]
+        r = (y[i] - e) / sigma
+        lam = 2.0 * gam[i] / (nu + r * r)
+        gam[i] = lam
+        wz = lam * y[i]
+        _add_row(cnt, xtx, xty, yty, X, i, g, lam, wz, wz * y[i])
+    _mirror(xtx)
+    return cnt, xtx, xty, yty
+
+
+@njit(cache=True, nogil=True)
+def _empty_stats(n_leaves, d):
+    return np.zeros(n_leaves), np.zeros((n_leaves, d, d)), np.zeros((n_leaves, d)), np.zeros(n_leaves)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _add_row(cnt, xtx, xty, yty, X, i, g, w, wz, wzz):
+    cnt[g] += 1.0
+    yty[g] += wzz
+    for a in range(X.shape[1]):
+        xa = X[i, a]
+        xty[g, a] += wz * xa
+        wxa = w * xa
+        for b in range(a + 1):
+            xtx[g, a, b] += wxa * X[i, b]
+
+
+@njit(cache=True, nogil=True)
+def _mirror(xtx):
+    n_leaves, d, _ = xtx.shape
     for g in range(n_leaves):
         for a in range(d):
             for b in range(a):
                 xtx[g, b, a] = xtx[g, a, b]
-    return cnt, xtx, xty, yty
 
 
 @njit(cache=True, nogil=True)
