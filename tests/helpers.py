@@ -35,6 +35,20 @@ def encoding_frame() -> pd.DataFrame:
     )
 
 
+def two_level_frame(rng, n_top, n_leaf, per, *, intercept, sd_top, sd_leaf, slope):
+    """Leaves ``b`` nested in ``a`` (``per`` rows each) with a standard normal predictor ``x``,
+    and the linear predictor ``intercept + top effect + leaf effect + slope x`` (effects normal
+    with sds ``sd_top`` and ``sd_leaf``), drawn in that order from ``rng``. Returns the frame
+    (no response yet) and the linear predictor."""
+    top = np.repeat(np.arange(n_top), n_leaf * per)
+    leaf = np.repeat(np.arange(n_top * n_leaf), per)
+    x = rng.standard_normal(len(leaf))
+    eta = (intercept + sd_top * rng.standard_normal(n_top)[top]
+           + sd_leaf * rng.standard_normal(n_top * n_leaf)[leaf] + slope * x)  # fmt: skip
+    df = pd.DataFrame({"a": [f"a{i}" for i in top], "b": [f"b{i % n_leaf}" for i in leaf], "x": x})
+    return df, eta
+
+
 def quiet_fit(frame, *args, **kwargs):
     kwargs = {"draws": 20, "chains": 2, "sampler": "pymc", "random_seed": 1, "progressbar": False, **kwargs}
     with warnings.catch_warnings():

@@ -9,7 +9,7 @@ import pytest
 
 import pandas_hier
 from pandas_hier import families
-from helpers import check_gibbs_fit, quiet_fit
+from helpers import check_gibbs_fit, quiet_fit, two_level_frame
 
 
 def test_negbinomial_loglik_at_equals_its_logpdf():
@@ -55,11 +55,8 @@ def test_polyagamma_terms_give_the_likelihood_up_to_a_constant(name):
 def _nested(family: str, seed: int = 0, n_top: int = 4, n_leaf: int = 5, per: int = 12):
     """Two nested levels with intercepts varying at both, slope 0.6 in x."""
     rng = np.random.default_rng(seed)
-    top = np.repeat(np.arange(n_top), n_leaf * per)
-    leaf = np.repeat(np.arange(n_top * n_leaf), per)
-    x = rng.standard_normal(len(leaf))
-    eta = 0.2 + 0.5 * rng.standard_normal(n_top)[top] + 0.4 * rng.standard_normal(n_top * n_leaf)[leaf] + 0.6 * x
-    df = pd.DataFrame({"a": [f"a{i}" for i in top], "b": [f"b{i % n_leaf}" for i in leaf], "x": x})
+    df, eta = two_level_frame(rng, n_top, n_leaf, per, intercept=0.2, sd_top=0.5, sd_leaf=0.4, slope=0.6)
+    x = df["x"].to_numpy()
     if family == "bernoulli":
         df["y"] = (rng.random(len(x)) < 1 / (1 + np.exp(-eta))).astype(int)
     elif family == "binomial":

@@ -4,9 +4,8 @@ Metropolis-Hastings move leaves its conditional invariant, and a fit mixes and r
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from helpers import check_gibbs_fit, quiet_fit
+from helpers import check_gibbs_fit, quiet_fit, two_level_frame
 from scipy import stats
 
 pytest.importorskip("pymc")
@@ -20,12 +19,8 @@ from pandas_hier.options import FitOptions  # noqa: E402
 
 def _counts(seed=0, n_top=3, n_leaf=4, per=6):
     rng = np.random.default_rng(seed)
-    top = np.repeat(np.arange(n_top), n_leaf * per)
-    leaf = np.repeat(np.arange(n_top * n_leaf), per)
-    x = rng.standard_normal(len(leaf))
-    eta = 0.5 + 0.4 * rng.standard_normal(n_top)[top] + 0.5 * rng.standard_normal(n_top * n_leaf)[leaf] + 0.3 * x
-    df = pd.DataFrame({"a": [f"a{i}" for i in top], "b": [f"b{i % n_leaf}" for i in leaf], "x": x})
-    df["t"] = rng.uniform(0.5, 2.0, len(x))
+    df, eta = two_level_frame(rng, n_top, n_leaf, per, intercept=0.5, sd_top=0.4, sd_leaf=0.5, slope=0.3)
+    df["t"] = rng.uniform(0.5, 2.0, len(df))
     df["y"] = rng.poisson(df["t"] * np.exp(eta))
     return df
 

@@ -143,11 +143,6 @@ class _Target:
         return self._constrained(*self.split(x))
 
 
-#: (latent, coefficient) cycles per sweep for the Pólya-Gamma and leaf-MH families; the Gamma
-#: mixture's depend on ``nu`` (:func:`gamma_cycles`). A Pólya-Gamma draw costs far more than a
-#: Gamma draw, and those families mix well with one cycle.
-CYCLES = {"polyagamma": 1, "leaf-mh": 1}
-
 #: What a sweep's Gamma cycles should shrink the coefficients' autocorrelation to.
 _GAMMA_SHRINK = 1 / 32
 #: Every how many cycles the sds are updated again (given that cycle's latent variables).
@@ -193,7 +188,6 @@ class _Chain:
         self.theta = np.zeros((root + 2, target.d))
         self.theta[root, 0] = data.intercept_mean
         self.width = np.ones(len(self.x))
-        self.cycles = CYCLES.get(self.family.augmentation, 1)
         self._moments = np.zeros((3, len(self.x)))  # count, mean, M2 during warm-up
         self._rows_cross = np.zeros((len(target.rows), len(target.rows)))
         self._axes = None  # principal axes of the likelihood parameters, set during warm-up
@@ -282,11 +276,12 @@ class _Chain:
     def sweep(self, tuning: bool) -> None:
         x, rng, t = self.x, self.rng, self.t
         _, p = self.params(x)
-        gamma = self.family.augmentation == "gamma"
         # more (latent, coefficient) cycles at fixed sds where the two mix slowly (Student-t
-        # at small nu); every _SD_EVERY-th cycle updates the sds first, which mix slowly with
-        # the weights too (Cauchy: the county slopes' sd had lag-1 autocorrelation 0.61)
-        for c in range(gamma_cycles(self.family.mixture_nu(p)) if gamma else self.cycles):
+        # at small nu; a Pólya-Gamma draw costs far more, and those families mix well with
+        # one); every _SD_EVERY-th cycle updates the sds first, which mix slowly with the
+        # weights too (Cauchy: the county slopes' sd had lag-1 autocorrelation 0.61)
+        gamma = self.family.augmentation == "gamma"
+        for c in range(gamma_cycles(self.family.mixture_nu(p)) if gamma else 1):
             self.augment(p)
             if c % _SD_EVERY == 0:
                 logp = lambda z: t.collapsed_logp(z, self.stats, self.kern)  # noqa: E731

@@ -71,9 +71,8 @@ def t_loglik_at(y, mu, nu: float | None = None):
 
     r2 = (np.asarray(y, dtype=float) - mu) ** 2
     buf = np.empty_like(r2)
-    fixed = nu
 
-    def f(sigma, nu=fixed) -> float:
+    def f(sigma, nu=nu) -> float:
         np.multiply(r2, 1.0 / (nu * sigma * sigma), out=buf)
         const = gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * np.log(nu * np.pi) - np.log(sigma)
         return float(len(r2) * const - (nu + 1) / 2 * np.sum(np.log1p(buf, out=buf)))
