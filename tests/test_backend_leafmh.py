@@ -80,6 +80,102 @@ def test_leaves_as_pseudo_data_give_the_exact_marginal(options):
         assert chain.collapsed_logp(x) - prior == pytest.approx(exact, abs=1e-8)
 
 
+@pytest.mark.parametrize("options", [{}, {"correlated": True}])
+def test_the_marginal_does_not_depend_on_how_the_leaves_noise_is_split(options, monkeypatch):
+    """The pseudo-rows' noise and the reduced leaf scale add back up to ``D`` for any split,
+    so the collapsed log-density is the same at any admissible fraction."""
+    from pandas_hier.backend import leafmh
+
+    chain = _chain(_counts(), **options)
+    rng = np.random.default_rng(2)
+    chain.theta[chain.first : chain.first + chain.G] += rng.normal(0, 0.7, (chain.G, chain.t.d))
+    x = chain.x.copy()
+    x[chain.t.collapsed] += rng.normal(0.0, 0.5, len(chain.t.collapsed))
+    values = []
+    for fraction in (0.1, 0.5, 0.9):
+        monkeypatch.setattr(leafmh, "_EPS", fraction)
+        values.append(chain.collapsed_logp(x))
+    assert np.isfinite(values[0])
+    assert values[1] == pytest.approx(values[0], abs=1e-8) and values[2] == pytest.approx(values[0], abs=1e-8)
+
+
+def _slope_sd_coordinate(chain):
+    """The coordinate of ``x`` that sets the leaf level's sd of the slope."""
+    t = chain.t
+    for i in chain.levels[chain.k]["scale_coords"]:
+        z = chain.x.copy()
+        z[i] += 0.5
+        a, b = chain.leaf_L(t.scales(chain.x)[2]), chain.leaf_L(t.scales(z)[2])
+        if not np.allclose(a[:, 1, 1], b[:, 1, 1]):
+            return i
+    raise AssertionError("no coordinate moves the slope's sd")
+
+
+def test_a_tiny_leaf_sd_keeps_the_marginal_and_the_upper_draws_finite_and_right():
+    """The posterior's tail takes a leaf sd near zero now and then (a slope whose leaves barely
+    differ). Inside the kernel's box the marginal is still the exact one and the upper draws
+    finite, each top group's slope pinned to its leaves' mean; beyond it the sds are refused."""
+    chain = _chain(_counts())
+    t = chain.t
+    i = _slope_sd_coordinate(chain)
+    chain.x[i] = -12.0  # the slope's sd at 6e-6
+    rng = np.random.default_rng(3)
+    leaves = chain.leaves()
+    leaves[:, 0] += rng.normal(0, 0.5, chain.G)
+    top = chain.levels[chain.k]["parent"] - chain.off[0]
+    leaves[:, 1] = rng.normal(0, 0.3, top.max() + 1)[top] + rng.normal(0, 6e-6, chain.G)
+    chain.theta[chain.first : chain.first + chain.G] = leaves
+    prior, _, Ls = t.scales(chain.x)
+    # effects do not correlate: the intercepts and the slopes are independent blocks. The
+    # intercepts' is well conditioned; the slopes' (covariance within 1e-14 of singular) is
+    # taken apart exactly: within each top group, the leaves' spread about their mean (noise
+    # s^2 alone), and the groups' means, which are normal with their top group's variance
+    cov = _leaf_covariance(chain, Ls)
+    exact = stats.multivariate_normal(np.full(chain.G, t.m0[0]), cov[0::2, 0::2]).logpdf(leaves[:, 0])
+    s2 = chain.leaf_L(Ls)[0, 1, 1] ** 2
+    sd_top2 = chain.level_L(Ls, 1)[0, 1, 1] ** 2
+    n = np.bincount(top)
+    for g in range(len(n)):
+        b = leaves[top == g, 1]
+        exact += (-(n[g] - 1) / 2 * np.log(2 * np.pi * s2) - 0.5 * np.log(n[g])
+                  - np.sum((b - b.mean()) ** 2) / (2 * s2))  # fmt: skip
+    means = np.bincount(top, weights=leaves[:, 1]) / n
+    exact += stats.multivariate_normal(
+        np.full(len(n), t.m0[1]), t.s0[1] ** 2 + np.diag(sd_top2 + s2 / n)
+    ).logpdf(means)  # fmt: skip
+    assert chain.collapsed_logp(chain.x) - prior == pytest.approx(exact, rel=1e-6)
+    for _ in range(20):
+        chain.draw_upper(chain.pseudo_stats())
+        assert np.isfinite(chain.theta).all()
+        assert np.abs(chain.theta[chain.levels[1]["rows"], 1] - means).max() < 1e-5
+    chain.x[i] = -16.0  # a millionth of the top level's sd: outside the box
+    assert chain.collapsed_logp(chain.x) == -np.inf and not chain.admissible(chain.x)
+
+
+def test_interweaving_stays_where_the_kernel_evaluates_the_sds():
+    """With the leaves' slopes nearly equal, the interweaving's target falls only linearly in
+    the log of their sd, so unrestricted it stepped past the kernel's box (and the next upper
+    draw was NaN). From just inside the box (here its edge is near ``e^-13.1``), one
+    interweaving step at a time, restricted, it never leaves."""
+    chain = _chain(_counts())
+    i = _slope_sd_coordinate(chain)
+    top = chain.levels[chain.k]["parent"] - chain.off[0]
+    rng = np.random.default_rng(4)
+    effects = 0.3 * rng.standard_normal(top.max() + 1)
+    chain.theta[chain.levels[1]["rows"], 1] = effects
+    chain.width[:] = 4.0
+    start = chain.x.copy()
+    start[i] = -12.9
+    assert chain.admissible(start) and not chain.admissible(start - 0.5 * (np.arange(len(start)) == i))
+    for _ in range(200):
+        chain.x[:] = start
+        leaves = chain.leaves()
+        leaves[:, 1] = effects[top] + np.exp(-12.9) * rng.standard_normal(chain.G)
+        chain.theta[chain.first : chain.first + chain.G] = leaves
+        chain.interweave(chain.k)
+        assert chain.admissible(chain.x), chain.x[i]
+
+
 def _posterior_on_grid(logp, grid):
     lp = logp(grid)
     w = np.exp(lp - lp.max())

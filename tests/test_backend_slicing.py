@@ -52,3 +52,26 @@ def test_slice_along_principal_axes_draws_a_correlated_pair():
         a = out[:, 1] - out[:, 1].mean()
         lag1[how] = (a[1:] @ a[:-1]) / (a @ a)
     assert lag1["axes"] < 0.3 and lag1["coordinates"] > 0.6
+
+
+def test_an_admissible_region_restricts_the_target():
+    """``admissible`` restricts the target (checked only where shrinkage would accept): a
+    standard normal restricted to ``x > 0.5`` is drawn with its truncated mean and sd, and no
+    draw falls outside; the stepping out still runs on the whole normal."""
+    rng, x = np.random.default_rng(5), np.array([1.0])
+    logp = lambda z: -0.5 * z[0] ** 2  # noqa: E731
+    checked = []
+
+    def inside(z):
+        checked.append(z[0])
+        return z[0] > 0.5
+
+    lp, draws = logp(x), []
+    for _ in range(20_000):
+        lp = slice_update(logp, x, 0, 2.0, lp, rng, admissible=inside)
+        draws.append(x[0])
+    draws = np.array(draws)
+    truncated = stats.truncnorm(0.5, np.inf)
+    assert draws.min() > 0.5
+    assert abs(draws.mean() - truncated.mean()) < 0.02 and abs(draws.std() - truncated.std()) < 0.02
+    assert len(checked) < 3 * len(draws)  # about once per update, not at every evaluation

@@ -24,11 +24,16 @@ import numpy as np
 __all__ = ["slice_update"]
 
 
-def slice_update(logp, x, i, width, lp0, rng, direction=1.0, max_steps=20, max_shrink=60) -> float:
+def slice_update(logp, x, i, width, lp0, rng, direction=1.0, max_steps=20, max_shrink=60, admissible=None) -> float:
     """One univariate slice-sampling update of ``x`` along a line (stepping out, then shrinkage;
     Neal 2003, figs. 3 and 5): ``x[i] + t * direction`` over ``t``, for a coordinate ``i`` or
     an index array with a direction vector (chosen without looking at the current ``x``, which
-    keeps the update exact); returns the new log-density."""
+    keeps the update exact); returns the new log-density.
+
+    ``admissible(x)``: the target is ``logp`` restricted to where this is true, checked only on
+    points of the slice that shrinkage would accept (a costly check runs about once per update).
+    Stepping out on the larger slice of ``logp`` is still exact: every grid point it passes lies
+    in that slice, so from any admissible point of the interval it finds the same interval."""
     x0 = x[i].copy() if np.ndim(i) else x[i]
 
     def at(t: float) -> float:
@@ -49,7 +54,7 @@ def slice_update(logp, x, i, width, lp0, rng, direction=1.0, max_steps=20, max_s
     for _ in range(max_shrink):
         t = lo + (hi - lo) * rng.random()
         lp = at(t)
-        if lp > level:
+        if lp > level and (admissible is None or admissible(x)):
             return lp
         if t < 0:
             lo = t
