@@ -263,11 +263,11 @@ def fit_prepared(
     seed = int(rng.integers(2**31 - 1))
     if method == "nuts" and all(p == "augmented" for p in param):
         from pandas_hier.backend.augmented import sample_augmented
-        from pandas_hier.backend.leafmh import chain_type
+        from pandas_hier.backend.poissonmix import chain_type
 
         compile_s, trace = sample_augmented(
             built, data, opts, draws=draws, tune=tune, chains=chains, seed=seed,
-            progressbar=progressbar, chain=chain_type(opts.likelihood),
+            progressbar=progressbar, chain=chain_type(opts.likelihood, design.varying, design.data),
         )  # fmt: skip
         sampler = "gibbs"
     elif method == "nuts":

@@ -1,7 +1,8 @@
 """The augmented route: a blocked, collapsed Gibbs sampler for likelihoods that become
 conditionally Gaussian given per-row latent variables (Student-t and Cauchy by a Gamma scale
 mixture; Bernoulli, binomial and negative binomial by Pólya-Gamma variables). The Poisson's
-sweep (:mod:`pandas_hier.backend.leafmh`) is a subclass of its chain.
+sweep (:mod:`pandas_hier.backend.leafmh`) is a subclass of its chain, and the negative
+binomial takes that sweep where it covers the model (:mod:`pandas_hier.backend.poissonmix`).
 
 Each iteration, on the model's scale (``docs/model.md``, "The augmented route"):
 
@@ -169,6 +170,10 @@ def gamma_cycles(nu: float) -> int:
 class _Chain:
     """One chain's state and its Gibbs sweep."""
 
+    #: Whether the rows are a Gamma mixture of Poissons (:mod:`pandas_hier.backend.poissonmix`),
+    #: merged by its own rule.
+    mixture = False
+
     def __init__(self, target: _Target, data, opts, rng):
         from pandas_hier.kernels import kernel
 
@@ -192,7 +197,7 @@ class _Chain:
         self._rows_cross = np.zeros((len(target.rows), len(target.rows)))
         self._axes = None  # principal axes of the likelihood parameters, set during warm-up
         self.terms = self.family  # whose Polya-Gamma terms the rows take
-        if self.family.merge:
+        if self.family.merge or self.mixture:
             self._merge_rows()
 
     def _merge_rows(self) -> None:
@@ -331,7 +336,7 @@ def sample_augmented(built, data, opts, *, draws, tune, chains, seed, progressba
     """Run the Gibbs sampler; returns ``(None, DataTree)`` like
     :func:`pandas_hier.backend.sample.sample` (``posterior`` on the model's scale, coefficients
     included, and ``sample_stats`` with each chain's seconds). ``chain``: the class of a chain
-    (:func:`pandas_hier.backend.leafmh.chain_type`)."""
+    (:func:`pandas_hier.backend.poissonmix.chain_type`)."""
     import xarray as xr
 
     from pandas_hier import progress

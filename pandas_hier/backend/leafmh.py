@@ -46,7 +46,7 @@ from pandas_hier.backend.augmented import _Chain
 from pandas_hier.backend.slicing import slice_update
 from pandas_hier.kernels.rows import linear_predictor, newton_step, poisson_loglik_shifted, weighted_stats
 
-__all__ = ["LeafChain", "chain_type"]
+__all__ = ["LeafChain"]
 
 #: ``eps`` as a fraction of the smallest eigenvalue of the leaves' ``D``.
 _EPS = 0.5
@@ -55,17 +55,6 @@ _EPS = 0.5
 def _quad(H, r):
     """``r' H r`` (batched)."""
     return np.einsum("...i,...ij,...j->...", r, H, r)
-
-
-def chain_type(likelihood: str) -> type[_Chain]:
-    """The class of a Gibbs chain for ``likelihood``: this module's for the Poisson.
-
-    Examples
-    --------
-    >>> chain_type("poisson").__name__, chain_type("bernoulli").__name__
-    ('LeafChain', '_Chain')
-    """
-    return LeafChain if families.get(likelihood).augmentation == "leaf-mh" else _Chain
 
 
 class LeafChain(_Chain):
@@ -178,6 +167,10 @@ class LeafChain(_Chain):
             ll = np.bincount(group, weights=y * eta - mu, minlength=n)
         _, xtx, grad, _ = weighted_stats(Xc, group, mu, y - mu, np.zeros(len(y)), n)
         return ll, xtx, grad
+
+    def shifted_loglik(self, y, eta, Xc, group, delta) -> float:
+        """The cells' log-likelihood (up to a constant) after moving each group by ``delta``."""
+        return poisson_loglik_shifted(y, eta, Xc, group, delta)
 
     def prior_of(self, lev, Ls):
         """Mean and precision of level ``lev``'s groups' prior (the global's for ``lev = 0``)."""
@@ -333,7 +326,7 @@ class LeafChain(_Chain):
             if not np.isfinite(prior):
                 return -np.inf
             new = m + np.einsum("gij,gj->gi", self.per_leaf(self.level_L(Ls, lev), info["n"]), u)
-            ll = poisson_loglik_shifted(y, eta, Xc, group, new - cur)
+            ll = self.shifted_loglik(y, eta, Xc, group, new - cur)
             return prior + ll if np.isfinite(ll) else -np.inf
 
         lp = logp(x)

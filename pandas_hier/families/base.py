@@ -50,6 +50,10 @@ class Family:
     #: the likelihood unchanged up to a constant: ``"trials"`` (successes and trials add: a
     #: Bernoulli row is one trial), ``"exposure"`` (counts and exposures add) or ``None``.
     merge: str | None = None
+    #: Whether the likelihood is a Gamma mixture of Poissons (negative binomial, binomial,
+    #: Bernoulli), which
+    #: the Poisson's sweep samples given per-cell Gamma variables (:mod:`pandas_hier.backend.poissonmix`).
+    poisson_mixture: bool = False
 
     def mixture_nu(self, extra: Mapping) -> float:
         """Degrees of freedom of a ``"gamma"`` augmentation (per-row precision weights

@@ -1,8 +1,9 @@
 """The Bernoulli likelihood, logit link: ``y ~ Bernoulli(sigmoid(eta))`` for a 0/1 or bool
 response. Coefficients are log-odds; ``predict(kind="mean")`` gives probabilities.
 
-Sampled by the augmented Gibbs route (Pólya-Gamma variables;
-:mod:`pandas_hier.backend.augmented`).
+Sampled by the augmented Gibbs route: with Pólya-Gamma variables
+(:mod:`pandas_hier.backend.augmented`), or, where cells of many trials make that cheaper, as a
+Gamma mixture of Poissons on the Poisson's sweep (:mod:`pandas_hier.backend.poissonmix`).
 
 Examples
 --------
@@ -33,6 +34,7 @@ class Bernoulli(Family):
     outcome = "binary"
     augmentation = "polyagamma"
     merge = "trials"
+    poisson_mixture = True
 
     def polyagamma_terms(self, y, extra):
         return 1.0, np.asarray(y, dtype=float) - 0.5, 0.0

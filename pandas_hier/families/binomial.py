@@ -2,8 +2,9 @@
 column of trials named by ``fit(trials=...)``. Coefficients are log-odds;
 ``predict(kind="mean")`` gives the probability of success per trial.
 
-Sampled by the augmented Gibbs route (Pólya-Gamma variables;
-:mod:`pandas_hier.backend.augmented`).
+Sampled by the augmented Gibbs route: with Pólya-Gamma variables
+(:mod:`pandas_hier.backend.augmented`), or, where cells of many trials make that cheaper, as a
+Gamma mixture of Poissons on the Poisson's sweep (:mod:`pandas_hier.backend.poissonmix`).
 
 Examples
 --------
@@ -33,6 +34,7 @@ class Binomial(Family):
     rows_column = "trials"
     augmentation = "polyagamma"
     merge = "trials"
+    poisson_mixture = True
 
     def polyagamma_terms(self, y, extra):
         n = np.asarray(extra["trials"], dtype=float)

@@ -3,8 +3,9 @@
 large ``alpha`` approaches the Poisson). ``alpha`` is sampled under the ``alpha`` prior
 (default HalfCauchy(1), as bambi's). Coefficients are log rates.
 
-Sampled by the augmented Gibbs route (Pólya-Gamma variables;
-:mod:`pandas_hier.backend.augmented`).
+Sampled by the augmented Gibbs route: as a Gamma mixture of Poissons on the Poisson's sweep
+(:mod:`pandas_hier.backend.poissonmix`) where that sweep covers the model and costs less (many
+rows), else with Pólya-Gamma variables (:mod:`pandas_hier.backend.augmented`).
 
 Examples
 --------
@@ -35,6 +36,7 @@ class NegBinomial(Family):
     rows_column = "exposure"
     extra = ("alpha",)
     augmentation = "polyagamma"
+    poisson_mixture = True
 
     def polyagamma_terms(self, y, extra):
         # mean mu, dispersion alpha: p(y) ~ sigmoid(psi)^y (1 - sigmoid(psi))^alpha with
@@ -53,20 +55,37 @@ class NegBinomial(Family):
                 + a * (np.log(a) - log_a_mu) + y * (mu - log_a_mu))  # fmt: skip
 
     def loglik_at(self, y, mu, **data):
-        # sum_i lgamma(y_i + alpha) over the distinct counts only, and exp(mu) once: the
-        # alpha slices of the augmented route evaluate this many times at one mu
+        y = np.asarray(y, dtype=float)
+        return self.loglik_merged(*np.unique(y, return_counts=True), np.ones(len(y)), y, mu)
+
+    def loglik_merged(self, values, counts, rows, y, mu):
+        """The summed log-likelihood of rows merged into cells of equal ``mu`` (and offset),
+        as a function ``f(sigma=None, alpha=...)``: ``rows`` and ``y`` are each cell's number
+        of rows and summed count, ``mu`` its linear predictor, and ``values`` and ``counts``
+        the distinct counts of the original rows and how often each occurs (the
+        ``lgamma(y + alpha)`` terms need the rows' own counts). Every call is one pass over
+        the cells, and ``exp(mu)`` is taken once: the slice updates of ``alpha`` evaluate it
+        many times at one ``mu``.
+
+        Examples
+        --------
+        >>> y, mu = np.array([0.0, 3.0, 1.0]), np.array([0.4, 0.4, 1.2])  # rows 0 and 1: one cell
+        >>> f = FAMILY.loglik_merged(np.array([0.0, 1.0, 3.0]), np.array([1, 1, 1]),
+        ...                          np.array([2.0, 1.0]), np.array([3.0, 1.0]), np.array([0.4, 1.2]))
+        >>> bool(np.isclose(f(alpha=2.5), FAMILY.logpdf(y, mu, alpha=np.array([2.5])).sum()))
+        True
+        """
         from scipy.special import gammaln
 
-        y = np.asarray(y, dtype=float)
-        mu = np.asarray(mu, dtype=float)
-        values, counts = np.unique(y, return_counts=True)
-        n, y_mu, const = len(y), float(y @ mu), -float(np.sum(gammaln(y + 1)))
+        values, rows, y, mu = (np.asarray(a, dtype=float) for a in (values, rows, y, mu))
+        n, y_mu = float(rows.sum()), float(y @ mu)
+        const = -float(counts @ gammaln(values + 1))
 
         def f(sigma=None, *, alpha, **params) -> float:
             a = float(alpha)
-            log_a_mu = np.logaddexp(np.log(a), mu)
+            log_a_mu = np.logaddexp(np.log(a), mu)  # log(alpha + exp(eta))
             return (const + float(counts @ gammaln(values + a)) - n * float(gammaln(a))
-                    + n * a * np.log(a) + y_mu - float((a + y) @ log_a_mu))  # fmt: skip
+                    + n * a * np.log(a) + y_mu - float((a * rows + y) @ log_a_mu))  # fmt: skip
 
         return f
 

@@ -36,7 +36,8 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "linear_predictor", "mixture_stats", "newton_step", "poisson_loglik_shifted", "weighted_stats",
+    "linear_predictor", "mixture_stats", "logistic_loglik_shifted", "newton_step",
+    "poisson_loglik_shifted", "weighted_stats",
 ]
 
 
@@ -216,4 +217,32 @@ def poisson_loglik_shifted(y, eta, Xc, group, delta):
         for a in range(c):
             e += Xc[i, a] * delta[g, a]
         total += y[i] * e - np.exp(e)
+    return total
+
+
+@njit(cache=True, nogil=True)
+def logistic_loglik_shifted(y, b, log_alpha, eta, Xc, group, delta):
+    """``sum_i y_i e_i - b_i log(alpha + exp(e_i))`` with ``e_i = eta_i + Xc_i' delta[group_i]``:
+    the negative binomial log-likelihood of cells of ``n_i`` rows with summed count ``y_i``
+    (``b_i = n_i alpha + y_i``), less its constant, after moving each group by ``delta``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y, b, eta = np.array([1.0, 3.0]), np.array([3.0, 5.0]), np.array([0.0, 0.5])
+    >>> Xc, group, delta = np.ones((2, 1)), np.array([0, 1]), np.array([[0.0], [0.5]])
+    >>> e = eta + np.array([0.0, 0.5])
+    >>> want = np.sum(y * e - b * np.log(2.0 + np.exp(e)))
+    >>> bool(np.isclose(logistic_loglik_shifted(y, b, np.log(2.0), eta, Xc, group, delta), want))
+    True
+    """
+    n, c = Xc.shape
+    total = 0.0
+    for i in range(n):
+        e = eta[i]
+        g = group[i]
+        for a in range(c):
+            e += Xc[i, a] * delta[g, a]
+        hi = max(e, log_alpha)
+        total += y[i] * e - b[i] * (hi + np.log(np.exp(e - hi) + np.exp(log_alpha - hi)))
     return total
