@@ -27,7 +27,7 @@ Because step 2 integrates every coefficient out, the sds never meet the funnel t
 row-level NUTS diverge. Every step leaves the posterior invariant, so the chain targets the
 same posterior as the row-level model (``tests/test_backend_augmented.py``). No step can
 diverge and none has a step size to adapt: warm-up only sets the slice widths (three times
-each coordinate's running sd). Chains run in parallel (:mod:`pandas_hier.backend.chains`).
+each coordinate's sd over doubling windows of sweeps, the last one kept). Chains run in parallel (:mod:`pandas_hier.backend.chains`).
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ from pandas_hier.backend.slicing import slice_update
 __all__ = ["gamma_cycles", "sample_augmented"]
 
 _WIDTH_MIN = 1e-4
+#: Sweeps in the first warm-up window of the slice widths (each next one twice as long).
+_WINDOW = 25
 
 
 class _Target:
@@ -193,8 +195,9 @@ class _Chain:
         self.theta = np.zeros((root + 2, target.d))
         self.theta[root, 0] = data.intercept_mean
         self.width = np.ones(len(self.x))
-        self._moments = np.zeros((3, len(self.x)))  # count, mean, M2 during warm-up
+        self._moments = np.zeros((3, len(self.x)))  # count, mean, M2 in a warm-up window
         self._rows_cross = np.zeros((len(target.rows), len(target.rows)))
+        self._window = _WINDOW
         self._axes = None  # principal axes of the likelihood parameters, set during warm-up
         self.terms = self.family  # whose Polya-Gamma terms the rows take
         if self.family.merge or self.mixture:
@@ -316,6 +319,9 @@ class _Chain:
         return [(rows, 3.0 * np.sqrt(v), vecs[:, k]) for k, v in enumerate(vals)]
 
     def _adapt(self) -> None:
+        """Slice widths: 3 sds of each coordinate over doubling windows of warm-up sweeps (the
+        last one kept; over all of warm-up, the walk in from the start left the NB's pinned
+        ``log alpha`` a width 340 sds wide at 200k rows, ten evaluations an update)."""
         c, m, s2 = self._moments
         c += 1
         delta = self.x - m
@@ -330,6 +336,8 @@ class _Chain:
             if len(rows) > 1:
                 cov = self._rows_cross / (c[0] - 1) + _WIDTH_MIN**2 * np.eye(len(rows))
                 self._axes = np.linalg.eigh(cov)
+        if c[0] >= self._window:  # a new window; the widths stand until it has 10 sweeps
+            self._moments[:], self._rows_cross[:], self._window = 0.0, 0.0, 2 * self._window
 
 
 def sample_augmented(built, data, opts, *, draws, tune, chains, seed, progressbar, chain=None):
