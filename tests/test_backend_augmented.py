@@ -175,4 +175,20 @@ def test_augmented_posterior_equals_the_row_level_models(family, kwargs, discret
         a, b = (a.iloc[0], b.iloc[0]) if isinstance(a, pd.DataFrame) else (a, b)
         mcse = np.hypot(a["sd"] / np.sqrt(a["ess_bulk"]), b["sd"] / np.sqrt(b["ess_bulk"]))
         assert abs(a["mean"] - b["mean"]) < 4.5 * mcse, (key, a["mean"], b["mean"], mcse)
-        assert abs(a["sd"] - b["sd"]) < 0.15 * b["sd"], (key, a["sd"], b["sd"])
+        # the sds within 15%, or within their estimates' Monte Carlo error where that is larger:
+        # a heavy-tailed posterior's sd is hard to estimate (Student-t's global slope, whose sd
+        # follows the 4-group sd_a's tail: kurtosis 12 to 31, sd 0.102 against 0.089, 2.1 MCSEs;
+        # other seeds gave 0.097 and 0.098 against 0.096)
+        mcse_sd = np.hypot(_sd_mcse(gibbs, key), _sd_mcse(nuts, key))
+        assert abs(a["sd"] - b["sd"]) < max(0.15 * b["sd"], 4.5 * mcse_sd), (key, a["sd"], b["sd"], mcse_sd)
+
+
+def _sd_mcse(fit, key) -> float:
+    """Monte Carlo standard error of a posterior sd estimate (ArviZ), for ``(parameter, coef)``."""
+    import arviz as az
+
+    name, coef = key
+    draws = fit.idata["posterior"][name]
+    for dim in draws.dims[2:]:  # the coefficient's dimension (coef, or coef_<level> for sds)
+        draws = draws.sel({dim: coef})
+    return float(az.mcse(draws.values, method="sd"))

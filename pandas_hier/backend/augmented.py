@@ -197,7 +197,7 @@ class _Chain:
         self.width = np.ones(len(self.x))
         self._moments = np.zeros((3, len(self.x)))  # count, mean, M2 in a warm-up window
         self._rows_cross = np.zeros((len(target.rows), len(target.rows)))
-        self._window = _WINDOW
+        self._window, self._last_sd = _WINDOW, np.zeros(len(self.x))
         self._axes = None  # principal axes of the likelihood parameters, set during warm-up
         self.terms = self.family  # whose Polya-Gamma terms the rows take
         if self.family.merge or self.mixture:
@@ -319,9 +319,9 @@ class _Chain:
         return [(rows, 3.0 * np.sqrt(v), vecs[:, k]) for k, v in enumerate(vals)]
 
     def _adapt(self) -> None:
-        """Slice widths: 3 sds of each coordinate over doubling windows of warm-up sweeps (the
-        last one kept; over all of warm-up, the walk in from the start left the NB's pinned
-        ``log alpha`` a width 340 sds wide at 200k rows, ten evaluations an update)."""
+        """Slice widths: 3 sds per coordinate over doubling windows of sweeps, at least the last
+        full window's (all of warm-up left the NB's pinned ``log alpha`` 340 sds wide at 200k
+        rows; the current window alone, short for a slow chain, slowed grouseticks)."""
         c, m, s2 = self._moments
         c += 1
         delta = self.x - m
@@ -332,11 +332,12 @@ class _Chain:
             self._rows_cross += np.outer(delta[rows], self.x[rows] - m[rows])
         if c[0] >= 10:
             sd = np.sqrt(s2 / (c - 1))
-            self.width = np.maximum(3.0 * sd, _WIDTH_MIN)
+            self.width = np.maximum(3.0 * np.maximum(sd, self._last_sd), _WIDTH_MIN)
             if len(rows) > 1:
                 cov = self._rows_cross / (c[0] - 1) + _WIDTH_MIN**2 * np.eye(len(rows))
                 self._axes = np.linalg.eigh(cov)
         if c[0] >= self._window:  # a new window; the widths stand until it has 10 sweeps
+            self._last_sd = np.sqrt(s2 / (c - 1))
             self._moments[:], self._rows_cross[:], self._window = 0.0, 0.0, 2 * self._window
 
 
