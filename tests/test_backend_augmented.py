@@ -153,11 +153,16 @@ def test_augmented_posterior_equals_the_row_level_models(family, kwargs, discret
     parameters, within Monte Carlo error. ``discrete``: a predictor of few values, whose rows
     the Gibbs sampler merges. ``"mixture"``: the Gamma mixture of Poissons
     (:mod:`pandas_hier.backend.poissonmix`), which data this small would not take."""
-    if "mixture" in str(discrete):
+    taken, mixture = [], "mixture" in str(discrete)
+    if mixture:
         from pandas_hier.backend import poissonmix
 
         monkeypatch.setattr(poissonmix, "mixture_is_cheaper", lambda *a, **k: True)
+        real = poissonmix.chain_type
+        monkeypatch.setattr(poissonmix, "chain_type", lambda *a: taken.append(real(*a)) or taken[-1])
         discrete = discrete.startswith("discrete")
+    from pandas_hier.backend.poissonmix import MixChain
+
     df = _nested(family, seed=7, per=20)
     if discrete:
         df["x"] = np.round(df["x"])
@@ -166,6 +171,7 @@ def test_augmented_posterior_equals_the_row_level_models(family, kwargs, discret
     nuts = quiet_fit(df, "x", "y", levels=["a", "b"], parameterization="noncentered",
                      sampler="nutpie", target_accept=0.95, **common)  # fmt: skip
     assert gibbs.sampler == "gibbs" and nuts.sampler == "nutpie"
+    assert taken == ([MixChain] if mixture else [])  # a mixture case took the mixture
     for fit in (gibbs, nuts):
         assert fit.diagnostics.max_rhat < 1.02, fit.diagnostics
     s1, s2 = gibbs.summary().set_index(["parameter", "coef"]), nuts.summary().set_index(["parameter", "coef"])

@@ -141,10 +141,18 @@ def test_a_cells_summed_gamma_variable_carries_its_rows():
     assert mean == pytest.approx((n * alpha + total) / (alpha + mu), rel=1e-4)
 
 
-def test_negbinomial_fit_is_gibbs_mixes_recovers_and_repeats(monkeypatch):
+def _chains_taken(monkeypatch):
+    """Force the mixture where the model allows it, and record the chain class each fit takes."""
     from pandas_hier.backend import poissonmix
 
     monkeypatch.setattr(poissonmix, "mixture_is_cheaper", lambda *a, **k: True)
+    taken, real = [], poissonmix.chain_type
+    monkeypatch.setattr(poissonmix, "chain_type", lambda *a: taken.append(real(*a)) or taken[-1])
+    return taken
+
+
+def test_negbinomial_fit_is_gibbs_mixes_recovers_and_repeats(monkeypatch):
+    taken = _chains_taken(monkeypatch)
     # the mixture's regime: many rows to a cell (here 30 rows a leaf, x of a few values)
     df = _counts(seed=5, n_top=4, n_leaf=6, per=30)
     kw = {"likelihood": "negbinomial", "chains": 2, "draws": 400, "tune": 300, "random_seed": 3}
@@ -152,16 +160,16 @@ def test_negbinomial_fit_is_gibbs_mixes_recovers_and_repeats(monkeypatch):
     # a slope varying by the top level only is outside the Poisson's sweep: Polya-Gamma Gibbs
     other = quiet_fit(df, "x", "y", levels=["a", "b"], varying={"b": ["intercept"]}, **{**kw, "draws": 50, "tune": 50})
     assert other.sampler == "gibbs"
+    assert taken == [MixChain, MixChain, _Chain]
 
 
 def test_binomial_fit_is_gibbs_on_the_mixture_mixes_recovers_and_repeats(monkeypatch):
-    from pandas_hier.backend import poissonmix
-
-    monkeypatch.setattr(poissonmix, "mixture_is_cheaper", lambda *a, **k: True)
+    taken = _chains_taken(monkeypatch)
     # the mixture's regime: many trials per cell (here 30 a row on average)
     df = _counts(seed=6, n_top=4, n_leaf=6, per=10, family="binomial", trials=60)
     kw = {"likelihood": "binomial", "trials": "n", "chains": 2, "draws": 400, "tune": 300, "random_seed": 3}
     check_gibbs_fit(df, ["a", "b"], 0.3, max_rhat=1.03, repeated="sd_b", **kw)
+    assert taken == [MixChain, MixChain]
 
 
 def test_the_mixture_is_taken_only_where_it_costs_less():

@@ -1,8 +1,8 @@
 """The augmented route: a blocked, collapsed Gibbs sampler for likelihoods that become
 conditionally Gaussian given per-row latent variables (Student-t and Cauchy by a Gamma scale
 mixture; Bernoulli, binomial and negative binomial by Pólya-Gamma variables). The Poisson's
-sweep (:mod:`pandas_hier.backend.leafmh`) is a subclass of its chain, and the negative
-binomial takes that sweep where it covers the model (:mod:`pandas_hier.backend.poissonmix`).
+sweep (:mod:`pandas_hier.backend.leafmh`) is a subclass of its chain; the logit-type families
+take that sweep where it covers the model and costs less (:mod:`pandas_hier.backend.poissonmix`).
 
 Each iteration, on the model's scale (``docs/model.md``, "The augmented route"):
 

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from pandas_hier import families
 from pandas_hier.backend.augmented import _Chain
 from pandas_hier.backend.slicing import slice_update
 from pandas_hier.kernels.rows import linear_predictor, newton_step, poisson_loglik_shifted, weighted_stats

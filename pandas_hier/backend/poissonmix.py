@@ -81,7 +81,8 @@ def mixture_is_cheaper(shapes, cells: int, fractional: bool = False) -> bool:
     (True, False)
     """
     shapes = np.asarray(shapes, dtype=float)
-    pg = float(np.minimum(_PG_PER_UNIT * shapes, _PG_MAX).sum()) + _PG_FRACTION * len(shapes) * fractional
+    # Devroye's sampler up to shape 24, the saddle-point one above (backend/latent.py)
+    pg = float(np.where(shapes <= 24, _PG_PER_UNIT * shapes, _PG_MAX).sum()) + _PG_FRACTION * len(shapes) * fractional
     return _MIX_FIXED + _MIX_PER_CELL * cells < pg
 
 
@@ -202,6 +203,7 @@ class MixChain(LeafChain):
         self.exactly(self.shift, self.k, Ls)
         self.exactly(self.interweave, self.k)
         self.draw_mixture()
+        Ls = t.scales(x)[2]  # at the interweaved scales (the upper levels' rows are unchanged)
         for lev in range(self.k - 1, -1, -1):
             self.shift(lev, Ls)
         for lev in range(self.k - 1, 0, -1):

@@ -222,9 +222,10 @@ def poisson_loglik_shifted(y, eta, Xc, group, delta):
 
 @njit(cache=True, nogil=True)
 def logistic_loglik_shifted(y, b, log_alpha, eta, Xc, group, delta):
-    """``sum_i y_i e_i - b_i log(alpha + exp(e_i))`` with ``e_i = eta_i + Xc_i' delta[group_i]``:
-    the negative binomial log-likelihood of cells of ``n_i`` rows with summed count ``y_i``
-    (``b_i = n_i alpha + y_i``), less its constant, after moving each group by ``delta``.
+    """``sum_i y_i e_i - b_i log(alpha + exp(e_i))`` with ``e_i = eta_i + Xc_i' delta[group_i]``,
+    after moving each group by ``delta``: up to a constant, the negative binomial log-likelihood
+    of cells of ``n_i`` rows with summed count ``y_i`` (``b_i = n_i alpha + y_i``), or the
+    binomial's of ``y_i`` successes in ``b_i`` trials (``alpha = 1``).
 
     Examples
     --------
