@@ -131,7 +131,7 @@ class MixChain(LeafChain):
         if self.family.merge == "trials":
             super()._merge_rows()
             self.n_rows = None
-            self.trials = self.extra.get("trials", np.ones(len(self.y)))
+            self.extra.setdefault("trials", np.ones(len(self.y)))  # unmerged Bernoulli rows: 1 each
         else:
             key = np.column_stack([self.leaf.astype(float), self.X, self.offset])
             _, first, cell = np.unique(key, axis=0, return_index=True, return_inverse=True)
@@ -148,7 +148,7 @@ class MixChain(LeafChain):
     def mix_terms(self):
         """Each cell's ``b`` and ``log a`` at the current parameters (the module's notation)."""
         if self.n_rows is None:
-            return self.trials, 0.0
+            return self.extra["trials"], 0.0
         return self.n_rows * self._alpha + self.y, float(np.log(self._alpha))
 
     # -- moves on the likelihood itself ------------------------------------------------------

@@ -194,6 +194,17 @@ def newton_step(H, g, z):
     return step, noise, logdet
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _shifted(eta, Xc, group, delta, i):
+    """Row ``i``'s linear predictor after moving its group by ``delta``:
+    ``eta_i + Xc_i' delta[group_i]``."""
+    e = eta[i]
+    g = group[i]
+    for a in range(Xc.shape[1]):
+        e += Xc[i, a] * delta[g, a]
+    return e
+
+
 @njit(cache=True, nogil=True)
 def poisson_loglik_shifted(y, eta, Xc, group, delta):
     """``sum_i y_i e_i - exp(e_i)`` with ``e_i = eta_i + Xc_i' delta[group_i]``: the Poisson
@@ -209,13 +220,9 @@ def poisson_loglik_shifted(y, eta, Xc, group, delta):
     >>> bool(np.isclose(poisson_loglik_shifted(y, eta, Xc, group, delta), np.sum(y * e - np.exp(e))))
     True
     """
-    n, c = Xc.shape
     total = 0.0
-    for i in range(n):
-        e = eta[i]
-        g = group[i]
-        for a in range(c):
-            e += Xc[i, a] * delta[g, a]
+    for i in range(Xc.shape[0]):
+        e = _shifted(eta, Xc, group, delta, i)
         total += y[i] * e - np.exp(e)
     return total
 
@@ -237,13 +244,9 @@ def logistic_loglik_shifted(y, b, log_alpha, eta, Xc, group, delta):
     >>> bool(np.isclose(logistic_loglik_shifted(y, b, np.log(2.0), eta, Xc, group, delta), want))
     True
     """
-    n, c = Xc.shape
     total = 0.0
-    for i in range(n):
-        e = eta[i]
-        g = group[i]
-        for a in range(c):
-            e += Xc[i, a] * delta[g, a]
+    for i in range(Xc.shape[0]):
+        e = _shifted(eta, Xc, group, delta, i)
         hi = max(e, log_alpha)
         total += y[i] * e - b[i] * (hi + np.log(np.exp(e - hi) + np.exp(log_alpha - hi)))
     return total
