@@ -66,6 +66,43 @@ def test_cells_keep_the_rows_and_alpha_likelihood_equals_the_rows():
         assert np.isclose(g(alpha=alpha), f(alpha=alpha), rtol=1e-10)
 
 
+def test_alpha_steps_draw_its_conditional_given_the_leaves():
+    """The Newton Metropolis-Hastings steps of ``log alpha`` (the leaves held fixed) draw its
+    exact conditional: mean and sd of the draws against the density on a grid. Also at a
+    proposal far too narrow, where only the acceptance keeps the draws right."""
+    import arviz as az
+
+    from pandas_hier.backend import poissonmix
+
+    chain, _ = _chain(_counts(seed=4, per=6))
+    i = chain._log_coord
+    assert i is not None
+    eta = (chain.X * chain.leaves()[chain.leaf]).sum(1) + chain.base
+    f = chain.alpha_loglik(eta)
+    grid = np.linspace(-4.0, 6.0, 4001)
+    z = chain.x.copy()
+    logp = []
+    for u in grid:
+        z[i] = u
+        logp.append(chain.params(z)[0] + f(alpha=np.exp(u)))
+    w = np.exp(np.array(logp) - max(logp))
+    w /= w.sum()
+    mean = float(grid @ w)
+    sd = float(np.sqrt((grid - mean) ** 2 @ w))
+    assert 0.05 < sd < 1.0  # a conditional the test can resolve
+    for min_precision in (poissonmix._ALPHA_MIN_PRECISION, 25.0):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(poissonmix, "_ALPHA_MIN_PRECISION", min_precision)
+            draws = []
+            for _ in range(4000):
+                chain.update_alpha()
+                draws.append(chain.x[i])
+        draws = np.array(draws)
+        mcse = draws.std() / np.sqrt(az.ess(draws[None]))
+        assert abs(draws.mean() - mean) < 4 * mcse, (min_precision, draws.mean(), mean, mcse)
+        assert abs(draws.std() / sd - 1) < 0.1, (min_precision, draws.std(), sd)
+
+
 @pytest.mark.parametrize("family", ["negbinomial", "binomial"])
 def test_moves_on_the_likelihood_itself_see_it_up_to_a_constant(family):
     """Moves on the likelihood itself (the Gamma variables integrated out): at every level the

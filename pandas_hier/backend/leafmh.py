@@ -43,7 +43,9 @@ import numpy as np
 
 from pandas_hier.backend.augmented import _Chain
 from pandas_hier.backend.slicing import slice_update
-from pandas_hier.kernels.rows import linear_predictor, newton_step, poisson_loglik_shifted, weighted_stats
+from pandas_hier.kernels.rows import (
+    group_newton_stats, linear_predictor, newton_step, poisson_loglik_shifted,
+)
 
 __all__ = ["LeafChain"]
 
@@ -161,11 +163,7 @@ class LeafChain(_Chain):
     def group_rows(y, eta, Xc, group, n):
         """Per group of a level: the log-likelihood of its cells (up to a constant), ``X'WX``
         and ``X'(y - mu)`` on the level's coefficients, at linear predictor ``eta``."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            mu = np.exp(eta)
-            ll = np.bincount(group, weights=y * eta - mu, minlength=n)
-        _, xtx, grad, _ = weighted_stats(Xc, group, mu, y - mu, np.zeros(len(y)), n)
-        return ll, xtx, grad
+        return group_newton_stats(y, y, 0.0, eta, Xc, group, n, False)
 
     def shifted_loglik(self, y, eta, Xc, group, delta) -> float:
         """The cells' log-likelihood (up to a constant) after moving each group by ``delta``."""

