@@ -138,6 +138,33 @@ def test_merged_rows_keep_the_likelihood_up_to_a_constant(family, kwargs):
     np.testing.assert_allclose(diffs, diffs[0], rtol=0, atol=1e-8)
 
 
+def test_negbinomial_cells_keep_the_rows_likelihood_and_polya_gamma_shapes():
+    """Negative binomial rows of a leaf with equal predictors and offsets become cells on the
+    Pólya-Gamma route: the cells' likelihood (each cell's rows and the rows' counts kept) is
+    the rows', at any coefficients and ``alpha``, and a cell's Pólya-Gamma shape and
+    ``kappa`` are its rows' sums (``PG(b1) + PG(b2) = PG(b1 + b2)`` at a shared ``psi``)."""
+    from pandas_hier.backend.augmented import _Chain, _Target
+    from pandas_hier.backend.model import build_model
+    from pandas_hier.design import prepare
+    from pandas_hier.options import FitOptions
+
+    df = _nested("negbinomial", seed=3, per=30).assign(x=lambda d: np.round(d["x"]))
+    design = prepare(df, "x", "y", levels=["a", "b"], dropna=False, options=FitOptions(likelihood="negbinomial"))
+    built = build_model(design.data, design.options, design.varying, design.parameterization)
+    chain = _Chain(_Target(built, design.data, design.options), design.data, design.options, np.random.default_rng(0))
+    data, fam = design.data, families.get("negbinomial")
+    assert len(chain.y) < len(data.y) / 3 and chain.y.sum() == data.y.sum()
+    rng = np.random.default_rng(1)
+    for alpha in (0.5, 4.0, 60.0):
+        leaves = rng.normal(0, 0.7, (chain.G, chain.t.d))
+        rows = fam.logpdf(data.y, (data.X * leaves[data.leaf]).sum(1), alpha=np.array([alpha])).sum()
+        cells = fam.loglik_at(chain.y, (chain.X * leaves[chain.leaf]).sum(1), **chain.extra)(alpha=alpha)
+        assert np.isclose(cells, rows, rtol=1e-12)
+        b, kappa, _ = fam.polyagamma_terms(chain.y, {**chain.extra, "alpha": alpha})
+        b_rows, kappa_rows, _ = fam.polyagamma_terms(data.y, {"alpha": alpha})
+        assert np.isclose(b.sum(), b_rows.sum()) and np.isclose(kappa.sum(), kappa_rows.sum())
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "family, kwargs, discrete",

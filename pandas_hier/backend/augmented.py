@@ -204,21 +204,21 @@ class _Chain:
             self._merge_rows()
 
     def _merge_rows(self) -> None:
-        """Rows of one leaf with equal predictors become one (``Family.merge``): successes and
-        trials add, or counts and exposures, which leaves the likelihood unchanged up to a
-        constant. Discrete predictors make this many times fewer rows for every pass (and for
-        Pólya-Gamma draws, fewer of larger shape, which cost less in all)."""
-        trials = self.family.merge == "trials"  # offsets must then be equal within a cell
-        key = np.column_stack([self.leaf.astype(float), self.X, *([self.offset] if trials else [])])
+        """Rows of one leaf with equal predictors become one (``Family.merge``), which leaves
+        the likelihood unchanged up to a constant. Discrete predictors make this many times
+        fewer rows for every pass (and fewer Pólya-Gamma draws of larger shape: less in all)."""
+        merge = self.family.merge
+        same = merge in ("trials", "rows")  # offsets must then be equal within a cell
+        key = np.column_stack([self.leaf.astype(float), self.X, *([self.offset] if same else [])])
         _, first, cell = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        if len(first) == len(self.y):
-            return
         cell = cell.ravel()
+        if merge == "rows":
+            self.extra = {"rows": np.bincount(cell).astype(float), "counts_of": np.unique(self.y, return_counts=True)}
+        elif len(first) == len(self.y):
+            return
         self.y = np.bincount(cell, weights=self.y)
-        if not trials:
-            self.offset = np.log(np.bincount(cell, weights=np.exp(self.offset)))
-        else:  # a Bernoulli row is one trial; the merged rows are binomial
-            self.offset = self.offset[first]
+        self.offset = np.log(np.bincount(cell, weights=np.exp(self.offset))) if merge == "exposure" else self.offset[first]
+        if merge == "trials":  # a Bernoulli row is one trial; the merged rows are binomial
             self.extra = {"trials": np.bincount(cell, weights=self.extra.get("trials", np.ones(len(cell))))}
             self.terms = families.get("binomial")
         self.X = np.ascontiguousarray(self.X[first])

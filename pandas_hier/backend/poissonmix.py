@@ -104,8 +104,8 @@ def chain_type(likelihood: str, varying, data=None) -> type[_Chain]:
     of Poissons if it costs less on ``data`` than their Pólya-Gamma draws
     (:func:`mixture_is_cheaper`; without ``data``, this module's); else the Gibbs sampler of
     the augmented families. Both are exact; the cheaper one is chosen. The negative
-    binomial's draws have shape ``y + alpha`` per row (``alpha`` is not known yet: ``y + 1``
-    and a fractional part)."""
+    binomial's draws have shape ``Y + n alpha`` per cell of ``n`` rows (``alpha`` is not known
+    yet: ``Y + n`` and a fractional part)."""
     family = families.get(likelihood)
     if family.augmentation == "leaf-mh":
         return LeafChain
@@ -119,8 +119,10 @@ def chain_type(likelihood: str, varying, data=None) -> type[_Chain]:
     if family.merge == "trials":  # Pólya-Gamma draws per merged row, of its trials
         trials = np.ones(len(key)) if data.trials is None else np.asarray(data.trials, float)
         cheaper = mixture_is_cheaper(np.bincount(cell.ravel(), weights=trials), cells)
-    else:  # per row
-        cheaper = mixture_is_cheaper(np.asarray(data.y, float) + 1.0, cells, fractional=True)
+    else:  # per cell (of equal offsets): its count and, alpha unknown yet, 1 a row, and a fraction
+        cell = cell.ravel()
+        shapes = np.bincount(cell, weights=np.asarray(data.y, float)) + np.bincount(cell)
+        cheaper = mixture_is_cheaper(shapes, cells, fractional=True)
     return MixChain if cheaper else _Chain
 
 
@@ -135,24 +137,16 @@ class MixChain(LeafChain):
         super().__init__(target, data, opts, rng)
 
     def _merge_rows(self) -> None:
-        """Rows of one leaf with equal predictors and offsets become one cell. Binomial and
-        Bernoulli: successes and trials add (``Family.merge``). Negative binomial: ``n_rows``
-        rows and their summed count; the distinct counts of the rows and their frequencies are
-        kept for ``alpha``'s likelihood."""
+        """Rows of one leaf with equal predictors and offsets become one cell
+        (``Family.merge``). Binomial and Bernoulli: successes and trials add. Negative
+        binomial: ``n_rows`` rows and their summed count; the distinct counts of the rows and
+        their frequencies are kept for ``alpha``'s likelihood."""
+        super()._merge_rows()
         if self.family.merge == "trials":
-            super()._merge_rows()
             self.n_rows = None
             self.extra.setdefault("trials", np.ones(len(self.y)))  # unmerged Bernoulli rows: 1 each
         else:
-            key = np.column_stack([self.leaf.astype(float), self.X, self.offset])
-            _, first, cell = np.unique(key, axis=0, return_index=True, return_inverse=True)
-            cell = cell.ravel()
-            self.counts_of = np.unique(self.y, return_counts=True)
-            self.n_rows = np.bincount(cell).astype(float)
-            self.y = np.bincount(cell, weights=self.y)
-            self.offset = self.offset[first]
-            self.X = np.ascontiguousarray(self.X[first])
-            self.leaf = np.ascontiguousarray(self.leaf[first])
+            self.n_rows, self.counts_of = self.extra["rows"], self.extra["counts_of"]
             self._alpha = float(self.params(self.x)[1][names.ALPHA])
             self._b = (None, None)  # (alpha, each cell's b at it)
             self._log_coord = self._alpha_log_coord()

@@ -36,14 +36,17 @@ class NegBinomial(Family):
     rows_column = "exposure"
     extra = ("alpha",)
     augmentation = "polyagamma"
+    merge = "rows"
     poisson_mixture = True
 
     def polyagamma_terms(self, y, extra):
         # mean mu, dispersion alpha: p(y) ~ sigmoid(psi)^y (1 - sigmoid(psi))^alpha with
         # psi = log mu - log alpha (Zhou et al. 2012)
+        # cells of several rows (``extra["rows"]``, equal mu): PG(b1) + PG(b2) = PG(b1 + b2)
         a = float(extra["alpha"])
         y = np.asarray(y, dtype=float)
-        return y + a, 0.5 * (y - a), -np.log(a)
+        n_a = a * extra.get("rows", 1.0)
+        return y + n_a, 0.5 * (y - n_a), -np.log(a)
 
     def logpdf(self, y, mu, sigma=None, *, alpha, **extra) -> np.ndarray:
         from scipy.special import gammaln
@@ -54,9 +57,12 @@ class NegBinomial(Family):
         return (gammaln(y + a) - gammaln(a) - gammaln(y + 1)
                 + a * (np.log(a) - log_a_mu) + y * (mu - log_a_mu))  # fmt: skip
 
-    def loglik_at(self, y, mu, **data):
+    def loglik_at(self, y, mu, rows=None, counts_of=None, **data):
+        # rows merged into cells (``Family.merge``): each cell's rows, and the rows' counts
         y = np.asarray(y, dtype=float)
-        return self.loglik_merged(*np.unique(y, return_counts=True), np.ones(len(y)), y, mu)
+        if rows is None:
+            return self.loglik_merged(*np.unique(y, return_counts=True), np.ones(len(y)), y, mu)
+        return self.loglik_merged(*counts_of, rows, y, mu)
 
     def loglik_merged(self, values, counts, rows, y, mu):
         """The summed log-likelihood of rows merged into cells of equal ``mu`` (and offset),
