@@ -15,6 +15,7 @@ pytest.importorskip("pymc")
 from pandas_hier import families  # noqa: E402
 from pandas_hier.backend.augmented import _Chain, _Target  # noqa: E402
 from pandas_hier.backend.model import build_model  # noqa: E402
+from pandas_hier.backend.dispersion import DispersionChain  # noqa: E402
 from pandas_hier.backend.poissonmix import MixChain, chain_type  # noqa: E402
 from pandas_hier.design import prepare  # noqa: E402
 from pandas_hier.options import FitOptions  # noqa: E402
@@ -37,13 +38,13 @@ def _counts(seed=0, n_top=3, n_leaf=4, per=12, exposure=False, family="negbinomi
     return df
 
 
-def _chain(df, family="negbinomial", **options):
+def _chain(df, family="negbinomial", kind=MixChain, **options):
     opts = FitOptions(likelihood=family, **options)
     design = prepare(df, "x", "y", levels=["a", "b"], dropna=False, options=opts)
     assert chain_type(family, design.varying) is MixChain
     built = build_model(design.data, design.options, design.varying, design.parameterization)
-    chain = MixChain(_Target(built, design.data, design.options), design.data, design.options,
-                     np.random.default_rng(0))  # fmt: skip
+    chain = kind(_Target(built, design.data, design.options), design.data, design.options,
+                 np.random.default_rng(0))  # fmt: skip
     return chain, design.data
 
 
@@ -62,22 +63,24 @@ def test_cells_keep_the_rows_and_alpha_likelihood_equals_the_rows():
         eta = (chain.X * leaves[chain.leaf]).sum(1) + chain.base
         f = chain.alpha_loglik(eta)
         assert np.isclose(f(alpha=alpha), _row_loglik(data, leaves, alpha), rtol=1e-10)
-        g = NB.loglik_merged(*chain.counts_of, chain.n_rows, chain.y, eta)
+        g = NB.loglik_merged(*chain.extra["counts_of"], chain.n_rows, chain.y, eta)
         assert np.isclose(g(alpha=alpha), f(alpha=alpha), rtol=1e-10)
 
 
-def test_alpha_steps_draw_its_conditional_given_the_leaves():
-    """The Newton Metropolis-Hastings steps of ``log alpha`` (the leaves held fixed) draw its
-    exact conditional: mean and sd of the draws against the density on a grid. Also at a
-    proposal far too narrow, where only the acceptance keeps the draws right."""
+@pytest.mark.parametrize("kind", [MixChain, DispersionChain])
+def test_alpha_steps_draw_its_conditional_given_the_leaves(kind):
+    """The Newton Metropolis-Hastings steps of ``log alpha`` (the coefficients held fixed)
+    draw its exact conditional, on either route: mean and sd of the draws against the density
+    on a grid. Also at a proposal far too narrow, where only the acceptance keeps the draws
+    right."""
     import arviz as az
 
-    from pandas_hier.backend import poissonmix
+    from pandas_hier.backend import dispersion
 
-    chain, _ = _chain(_counts(seed=4, per=6))
-    i = chain._log_coord
+    chain, _ = _chain(_counts(seed=4, per=6), kind=kind)
+    i = chain._alpha_log_coord()
     assert i is not None
-    eta = (chain.X * chain.leaves()[chain.leaf]).sum(1) + chain.base
+    eta = (chain.X * chain.theta[chain.off[-2] : chain.off[-1]][chain.leaf]).sum(1) + chain.offset
     f = chain.alpha_loglik(eta)
     grid = np.linspace(-4.0, 6.0, 4001)
     z = chain.x.copy()
@@ -90,12 +93,12 @@ def test_alpha_steps_draw_its_conditional_given_the_leaves():
     mean = float(grid @ w)
     sd = float(np.sqrt((grid - mean) ** 2 @ w))
     assert 0.05 < sd < 1.0  # a conditional the test can resolve
-    for min_precision in (poissonmix._ALPHA_MIN_PRECISION, 25.0):
+    for min_precision in (dispersion._ALPHA_MIN_PRECISION, 25.0):
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(poissonmix, "_ALPHA_MIN_PRECISION", min_precision)
+            mp.setattr(dispersion, "_ALPHA_MIN_PRECISION", min_precision)
             draws = []
             for _ in range(4000):
-                chain.update_alpha()
+                chain.update_alpha(eta)
                 draws.append(chain.x[i])
         draws = np.array(draws)
         mcse = draws.std() / np.sqrt(az.ess(draws[None]))
@@ -197,7 +200,7 @@ def test_negbinomial_fit_is_gibbs_mixes_recovers_and_repeats(monkeypatch):
     # a slope varying by the top level only is outside the Poisson's sweep: Polya-Gamma Gibbs
     other = quiet_fit(df, "x", "y", levels=["a", "b"], varying={"b": ["intercept"]}, **{**kw, "draws": 50, "tune": 50})
     assert other.sampler == "gibbs"
-    assert taken == [MixChain, MixChain, _Chain]
+    assert taken == [MixChain, MixChain, DispersionChain]
 
 
 def test_binomial_fit_is_gibbs_on_the_mixture_mixes_recovers_and_repeats(monkeypatch):
@@ -228,4 +231,4 @@ def test_the_mixture_is_taken_only_where_it_costs_less():
     assert chain_type("binomial", every, small) is MixChain  # 30 trials a row, 1.5 rows a cell
     small.trials = np.full(20_000, 3.0)
     assert chain_type("binomial", every, small) is _Chain
-    assert chain_type("negbinomial", every, small) is _Chain
+    assert chain_type("negbinomial", every, small) is DispersionChain

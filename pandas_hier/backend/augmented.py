@@ -19,9 +19,9 @@ Each iteration, on the model's scale (``docs/model.md``, "The augmented route"):
    3 then repeat at fixed sds, more often the smaller nu (:func:`gamma_cycles`), with step 2
    again every third time: the weights mix slowly with the coefficients and the sds at small
    nu, and a cycle costs far less than a sweep.
-4. **Likelihood parameters** (``sigma`` and ``nu`` of Student-t, ``alpha`` of the negative
-   binomial) by slice sampling on the row likelihood, latent variables integrated out; where
-   there are two, along the principal axes of their warm-up covariance.
+4. **Likelihood parameters**, latent variables integrated out: Student-t's ``sigma`` and
+   ``nu`` by slice sampling along the principal axes of their warm-up covariance, the negative
+   binomial's ``alpha`` by Newton steps (:mod:`pandas_hier.backend.dispersion`).
 
 Because step 2 integrates every coefficient out, the sds never meet the funnel that makes
 row-level NUTS diverge. Every step leaves the posterior invariant, so the chain targets the
@@ -284,10 +284,9 @@ class _Chain:
     def sweep(self, tuning: bool) -> None:
         x, rng, t = self.x, self.rng, self.t
         _, p = self.params(x)
-        # more (latent, coefficient) cycles at fixed sds where the two mix slowly (Student-t
-        # at small nu; a Pólya-Gamma draw costs far more, and those families mix well with
-        # one); every _SD_EVERY-th cycle updates the sds first, which mix slowly with the
-        # weights too (Cauchy: the county slopes' sd had lag-1 autocorrelation 0.61)
+        # more (latent, coefficient) cycles at fixed sds where the two mix slowly (Student-t at
+        # small nu; Pólya-Gamma families mix well with one, costlier, cycle); every _SD_EVERY-th
+        # cycle updates the sds first (Cauchy: the county slopes' sd had lag-1 autocorr. 0.61)
         gamma = self.family.augmentation == "gamma"
         for c in range(gamma_cycles(self.family.mixture_nu(p)) if gamma else 1):
             self.augment(p)
@@ -298,14 +297,16 @@ class _Chain:
                     lp = slice_update(logp, x, i, self.width[i], lp, rng)
                 scales = t.scales(x)
             self.draw_theta(scales)
-        if len(t.rows):
-            eta = self.eta()
-            loglik = self.family.loglik_at(self.y, eta, **self.extra)
-            lp = self.row_loglik(x, loglik)
-            for i, width, direction in self._row_moves():
-                lp = slice_update(lambda z: self.row_loglik(z, loglik), x, i, width, lp, rng, direction)
+        if len(t.rows):  # the likelihood's own parameters (step 4)
+            self.update_row_params(self.eta())
         if tuning:
             self._adapt()
+
+    def update_row_params(self, eta) -> None:  # at linear predictor eta
+        loglik, x = self.family.loglik_at(self.y, eta, **self.extra), self.x
+        lp = self.row_loglik(x, loglik)
+        for i, width, direction in self._row_moves():
+            lp = slice_update(lambda z: self.row_loglik(z, loglik), x, i, width, lp, self.rng, direction)
 
     def _row_moves(self):
         """The likelihood parameters' slice moves: one per coordinate, or, where there are
@@ -372,9 +373,8 @@ def sample_augmented(built, data, opts, *, draws, tune, chains, seed, progressba
                 kept_theta[c, it - tune] = chain.theta[: root + 1]
         seconds[c] = time.perf_counter() - started
 
-    # The chains are the parallelism: BLAS threads inside a chain (the dot products of a
-    # likelihood's row sums) busy-wait on the cores the other chains need. With 2 chains on 2
-    # cores a negative binomial fit ran twice as slow with them.
+    # The chains are the parallelism: BLAS threads inside a chain busy-wait on the cores the
+    # other chains need (2 chains on 2 cores: a negative binomial fit ran twice as slow).
     from threadpoolctl import threadpool_limits
 
     with progress.bar(chains * (tune + draws), "sampling (Gibbs)", progressbar=progressbar) as shown:

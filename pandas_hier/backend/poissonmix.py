@@ -41,7 +41,7 @@ Examples
 >>> [chain_type(f, every_level).__name__ for f in ("negbinomial", "binomial", "poisson")]
 ['MixChain', 'MixChain', 'LeafChain']
 >>> chain_type("negbinomial", np.array([[True, True], [True, False]])).__name__  # top-only slope
-'_Chain'
+'DispersionChain'
 """
 
 from __future__ import annotations
@@ -50,11 +50,10 @@ import numpy as np
 
 from pandas_hier import families, names
 from pandas_hier.backend.augmented import _Chain
+from pandas_hier.backend.dispersion import AlphaSteps, DispersionChain
 from pandas_hier.backend.leafmh import LeafChain
 from pandas_hier.backend.slicing import slice_update
-from pandas_hier.kernels.rows import (
-    dispersion_terms, group_newton_stats, linear_predictor, logistic_loglik_shifted,
-)
+from pandas_hier.kernels.rows import group_newton_stats, linear_predictor, logistic_loglik_shifted
 from pandas_hier.routes import leaf_mh_covers
 
 __all__ = ["MixChain", "chain_type", "mixture_is_cheaper"]
@@ -69,13 +68,6 @@ __all__ = ["MixChain", "chain_type", "mixture_is_cheaper"]
 #: left out of its side.
 _PG_PER_UNIT, _PG_MAX, _PG_FRACTION, _MIX_PER_CELL, _MIX_FIXED = 31e-9, 1.2e-6, 130e-9, 0.26e-6, 7.6e-3
 
-#: The least precision of the Newton proposal of ``log alpha`` (its sd at most 1), where the
-#: log-posterior is flat or convex (little data).
-_ALPHA_MIN_PRECISION = 1.0
-#: Newton steps of ``log alpha`` a sweep. One left ``alpha`` slower than slice sampling did
-#: (720 rows, ten seeds: bulk ESS 238 to 617 against 430 to 771, the upper coefficients' r_hat
-#: up to 1.05); two give 666 to 775, in three passes over the cells against slice sampling's six.
-_ALPHA_STEPS = 2
 
 
 def mixture_is_cheaper(shapes, cells: int, fractional: bool = False) -> bool:
@@ -103,14 +95,16 @@ def chain_type(likelihood: str, varying, data=None) -> type[_Chain]:
     Poisson's sweep covers the model, this module's for the families that are Gamma mixtures
     of Poissons if it costs less on ``data`` than their Pólya-Gamma draws
     (:func:`mixture_is_cheaper`; without ``data``, this module's); else the Gibbs sampler of
-    the augmented families. Both are exact; the cheaper one is chosen. The negative
+    the augmented families (for the negative binomial :class:`DispersionChain`, whose
+    ``alpha`` takes Newton steps). Both are exact; the cheaper one is chosen. The negative
     binomial's draws have shape ``Y + n alpha`` per cell of ``n`` rows (``alpha`` is not known
     yet: ``Y + n`` and a fractional part)."""
     family = families.get(likelihood)
     if family.augmentation == "leaf-mh":
         return LeafChain
+    pg = DispersionChain if family.merge == "rows" else _Chain
     if not (family.poisson_mixture and leaf_mh_covers(varying)):
-        return _Chain
+        return pg
     if data is None:
         return MixChain
     key = np.column_stack([np.asarray(data.leaf, float), data.X, *([] if data.offset is None else [data.offset])])
@@ -123,10 +117,10 @@ def chain_type(likelihood: str, varying, data=None) -> type[_Chain]:
         cell = cell.ravel()
         shapes = np.bincount(cell, weights=np.asarray(data.y, float)) + np.bincount(cell)
         cheaper = mixture_is_cheaper(shapes, cells, fractional=True)
-    return MixChain if cheaper else _Chain
+    return MixChain if cheaper else pg
 
 
-class MixChain(LeafChain):
+class MixChain(AlphaSteps, LeafChain):
     """One chain of a Gamma mixture of Poissons (the module's steps)."""
 
     mixture = True
@@ -146,10 +140,9 @@ class MixChain(LeafChain):
             self.n_rows = None
             self.extra.setdefault("trials", np.ones(len(self.y)))  # unmerged Bernoulli rows: 1 each
         else:
-            self.n_rows, self.counts_of = self.extra["rows"], self.extra["counts_of"]
+            self.n_rows = self.extra["rows"]
             self._alpha = float(self.params(self.x)[1][names.ALPHA])
             self._b = (None, None)  # (alpha, each cell's b at it)
-            self._log_coord = self._alpha_log_coord()
         self.base = self.offset.copy()  # the offsets less the Gamma variables' logs
 
     def mix_terms(self):
@@ -201,7 +194,8 @@ class MixChain(LeafChain):
         """The module's steps 1 to 5."""
         x, t = self.x, self.t
         if self.n_rows is not None:
-            self.update_alpha()
+            self.update_alpha(linear_predictor(self.X, self.leaf, np.ascontiguousarray(self.leaves())) + self.base)
+            self._alpha = self.params(x)[1][names.ALPHA]
         self.scales_and_upper()
         Ls = t.scales(x)[2]
         self.exactly(self.shift, self.k, Ls)
@@ -219,98 +213,6 @@ class MixChain(LeafChain):
         self.scales_and_upper(self.levels[self.k]["scale_coords"])
         if tuning:
             self._adapt()
-
-    def _alpha_log_coord(self):
-        """The coordinate of ``x`` that is ``log alpha`` (PyMC's log transform of a positive
-        prior), or ``None`` where ``alpha`` is not one coordinate on the log scale."""
-        rows = np.asarray(self.t.rows)
-        if len(rows) != 1:
-            return None
-        i, z = int(rows[0]), self.x.copy()
-        for shift in (0.0, 0.5):
-            z[i] = self.x[i] + shift
-            if not np.isclose(self.params(z)[1][names.ALPHA], np.exp(z[i]), rtol=1e-9):
-                return None
-        return i
-
-    def update_alpha(self) -> None:
-        """The negative binomial's ``alpha`` at the current coefficients, the Gamma variables
-        integrated out: Newton Metropolis-Hastings steps in ``log alpha`` (three passes over
-        the cells, against about six for slice sampling), or slice sampling where ``alpha``
-        is not sampled on the log scale."""
-        eta = linear_predictor(self.X, self.leaf, np.ascontiguousarray(self.leaves())) + self.base
-        if self._log_coord is None:
-            loglik = self.alpha_loglik(eta)
-            lp = self.row_loglik(self.x, loglik)
-            for i, width, direction in self._row_moves():
-                lp = slice_update(lambda z: self.row_loglik(z, loglik), self.x, i, width, lp, self.rng, direction)
-        else:
-            at = self._alpha_newton_at(eta, float(self.x[self._log_coord]))
-            for _ in range(_ALPHA_STEPS):
-                at = self._newton_alpha(eta, at)
-        self._alpha = self.params(self.x)[1][names.ALPHA]
-
-    def _newton_alpha(self, eta, at):
-        """One Metropolis-Hastings step for ``u = log alpha`` whose proposal is a Newton step
-        of the log-posterior from the current value, with its inverse curvature (at least
-        ``_ALPHA_MIN_PRECISION``) as variance (Gamerman 1997; the leaves' move in
-        :mod:`pandas_hier.backend.leafmh`, in one dimension). ``at``: the current point's
-        :meth:`_alpha_newton_at`; returns the next's. The proposal is defined at every point,
-        so the step leaves the posterior invariant; a non-finite point is refused."""
-        i = self._log_coord
-        u, (lp, mean, prec) = float(self.x[i]), at
-        if not np.isfinite(lp + mean + prec):
-            return at
-        z = self.rng.standard_normal()
-        new = mean + z / np.sqrt(prec)
-        lp1, mean1, prec1 = proposed = self._alpha_newton_at(eta, new)
-        log_a = lp1 - lp + 0.5 * (np.log(prec1) - prec1 * (u - mean1) ** 2 - np.log(prec) + z * z)
-        if np.isfinite(log_a) and np.log(self.rng.random()) < log_a:
-            self.x[i] = new
-            return proposed
-        return at
-
-    def _alpha_newton_at(self, eta, u) -> tuple[float, float, float]:
-        """The log-posterior of ``u = log alpha`` (less a constant), and the Newton
-        proposal's mean and precision from ``u``."""
-        from scipy.special import digamma, gammaln, polygamma
-
-        a = float(np.exp(u))
-        values, counts = self.counts_of
-        n = float(self.n_rows.sum())
-        t, t1, t2 = dispersion_terms(self.y, self.n_rows, eta, a)
-        r0 = float(counts @ gammaln(values + a)) - n * float(gammaln(a)) + n * a * u
-        r1 = float(counts @ digamma(values + a)) - n * float(digamma(a)) + n * (u + 1.0)
-        r2 = float(counts @ polygamma(1, values + a)) - n * float(polygamma(1, a)) + n / a
-        grad = a * (r1 + t1)
-        curv = a * a * (r2 + t2) + grad
-        # the prior's (Jacobian included) derivatives by central differences: no pass needed
-        z, h = self.x.copy(), 1e-3
-        prior = []
-        for step in (-h, 0.0, h):
-            z[self._log_coord] = u + step
-            prior.append(self.params(z)[0])
-        grad += (prior[2] - prior[0]) / (2 * h)
-        curv += (prior[2] - 2 * prior[1] + prior[0]) / h**2
-        prec = max(-curv, _ALPHA_MIN_PRECISION)
-        return r0 + t + prior[1], u + grad / prec, prec
-
-    def alpha_loglik(self, eta):
-        """The negative binomial log-likelihood of the rows as a function ``f(sigma=None,
-        alpha=...)`` at the cells' linear predictor ``eta``: ``NegBinomial.loglik_merged``, its
-        sum over the cells in one compiled pass."""
-        from scipy.special import gammaln
-
-        values, counts = self.counts_of
-        n = float(self.n_rows.sum())
-        const = -float(counts @ gammaln(values + 1))
-
-        def f(sigma=None, *, alpha) -> float:
-            a = float(alpha)
-            tail = dispersion_terms(self.y, self.n_rows, eta, a)[0]
-            return const + float(counts @ gammaln(values + a)) - n * float(gammaln(a)) + n * a * np.log(a) + tail
-
-        return f
 
     def scales_and_upper(self, coords=None) -> None:
         """The sds (``coords``: those, default every one) given the leaves, upper
