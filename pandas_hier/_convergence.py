@@ -32,13 +32,33 @@ def _split(a: np.ndarray) -> np.ndarray:
     return np.concatenate([a[:, :half], a[:, a.shape[1] - half :]], axis=0)
 
 
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n along each row, average ranks for ties (as scipy's ``rankdata(method=
+    "average")``), from one argsort: a run of equal sorted values at positions ``i..j`` takes
+    ``(i + j) / 2 + 1``. Ties are common: folded draws ``|x - median|`` of an even number of
+    draws have one in every row. ``rankdata`` on every row took 1.0 s for 4,200 rows of 2,000
+    draws; this about 0.2 s."""
+    n = x.shape[1]
+    order = np.argsort(x, axis=1)
+    ordered = np.take_along_axis(x, order, axis=1)
+    pos = np.broadcast_to(np.arange(n), x.shape)
+    start = np.ones(x.shape, dtype=bool)
+    start[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    end = np.ones(x.shape, dtype=bool)
+    end[:, :-1] = start[:, 1:]
+    first = np.maximum.accumulate(np.where(start, pos, 0), axis=1)
+    last = np.minimum.accumulate(np.where(end, pos, n - 1)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty(x.shape)
+    np.put_along_axis(ranks, order, (first + last) / 2.0 + 1.0, axis=1)
+    return ranks
+
+
 def _z_scale(a: np.ndarray) -> np.ndarray:
     """Normal scores of the pooled ranks of each column (average ranks for ties, Blom's offset)."""
     from scipy.special import ndtri
-    from scipy.stats import rankdata
 
     c, n, k = a.shape
-    ranks = rankdata(np.ascontiguousarray(a.reshape(c * n, k).T), method="average", axis=1)
+    ranks = _ranks(np.ascontiguousarray(a.reshape(c * n, k).T))
     return np.ascontiguousarray(ndtri((ranks - 0.375) / (c * n + 0.25)).T).reshape(c, n, k)
 
 

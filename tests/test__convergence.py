@@ -57,3 +57,19 @@ def test_shapes_and_undiagnosable_parameters():
     assert np.isnan(one_chain[0]).all() and np.isfinite(np.delete(one_chain[1].ravel(), 6)).all()
     too_short = diagnose_draws(x[:, :3])
     assert all(np.isnan(v).all() for v in too_short)
+
+
+def test_ranks_average_ties_as_scipy():
+    """The ranks behind every diagnostic equal scipy's average ranks, ties included: discrete
+    draws, rounded draws, a constant row, and folded draws of an even count (the two middle
+    draws are equally far from the median)."""
+    from scipy.stats import rankdata
+
+    from pandas_hier._convergence import _ranks
+
+    rng = np.random.default_rng(0)
+    even = rng.normal(size=(20, 100))
+    for x in (rng.normal(size=(50, 101)), rng.integers(0, 5, (50, 100)).astype(float),
+              np.round(rng.normal(size=(30, 64)), 1), np.ones((3, 10)),
+              np.abs(even - np.median(even, axis=1, keepdims=True))):  # fmt: skip
+        np.testing.assert_array_equal(_ranks(x), rankdata(x, method="average", axis=1))
