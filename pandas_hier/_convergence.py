@@ -50,6 +50,7 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     last = np.minimum.accumulate(np.where(end, pos, n - 1)[:, ::-1], axis=1)[:, ::-1]
     ranks = np.empty(x.shape)
     np.put_along_axis(ranks, order, (first + last) / 2.0 + 1.0, axis=1)
+    ranks[np.isnan(x).any(axis=1)] = np.nan  # as rankdata (folded draws of an infinite median)
     return ranks
 
 

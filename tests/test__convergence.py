@@ -71,5 +71,5 @@ def test_ranks_average_ties_as_scipy():
     even = rng.normal(size=(20, 100))
     for x in (rng.normal(size=(50, 101)), rng.integers(0, 5, (50, 100)).astype(float),
               np.round(rng.normal(size=(30, 64)), 1), np.ones((3, 10)),
-              np.abs(even - np.median(even, axis=1, keepdims=True))):  # fmt: skip
+              np.abs(even - np.median(even, axis=1, keepdims=True)), np.array([[1.0, np.nan, 0.0]])):  # fmt: skip
         np.testing.assert_array_equal(_ranks(x), rankdata(x, method="average", axis=1))

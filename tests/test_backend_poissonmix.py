@@ -14,8 +14,8 @@ pytest.importorskip("pymc")
 
 from pandas_hier import families  # noqa: E402
 from pandas_hier.backend.augmented import _Chain, _Target  # noqa: E402
-from pandas_hier.backend.model import build_model  # noqa: E402
 from pandas_hier.backend.dispersion import DispersionChain  # noqa: E402
+from pandas_hier.backend.model import build_model  # noqa: E402
 from pandas_hier.backend.poissonmix import MixChain, chain_type  # noqa: E402
 from pandas_hier.design import prepare  # noqa: E402
 from pandas_hier.options import FitOptions  # noqa: E402
@@ -72,17 +72,22 @@ def test_alpha_steps_draw_its_conditional_given_the_leaves(kind):
     """The Newton Metropolis-Hastings steps of ``log alpha`` (the coefficients held fixed)
     draw its exact conditional, on either route: mean and sd of the draws against the density
     on a grid. Also at a proposal far too narrow, where only the acceptance keeps the draws
-    right."""
+    right. Few rows take slice sampling instead."""
     import arviz as az
 
     from pandas_hier.backend import dispersion
 
-    chain, _ = _chain(_counts(seed=4, per=6), kind=kind)
+    few, _ = _chain(_counts(seed=4, per=6), kind=kind)  # 288 rows: slice sampling
+    few.update_alpha((few.X * few.theta[few.off[-2] : few.off[-1]][few.leaf]).sum(1) + few.offset)
+    assert few._log_coord is None
+    chain, _ = _chain(_counts(seed=4, n_top=4, n_leaf=6, per=90), kind=kind)  # 2,160 rows
     i = chain._alpha_log_coord()
     assert i is not None
     eta = (chain.X * chain.theta[chain.off[-2] : chain.off[-1]][chain.leaf]).sum(1) + chain.offset
     f = chain.alpha_loglik(eta)
-    grid = np.linspace(-4.0, 6.0, 4001)
+    chain.update_alpha(eta)
+    assert chain._log_coord == i  # Newton steps
+    grid = np.linspace(-4.0, 14.0, 9001)
     z = chain.x.copy()
     logp = []
     for u in grid:
@@ -92,8 +97,9 @@ def test_alpha_steps_draw_its_conditional_given_the_leaves(kind):
     w /= w.sum()
     mean = float(grid @ w)
     sd = float(np.sqrt((grid - mean) ** 2 @ w))
-    assert 0.05 < sd < 1.0  # a conditional the test can resolve
-    for min_precision in (dispersion._ALPHA_MIN_PRECISION, 25.0):
+    assert 0.02 < sd < 1.0  # a conditional the grid resolves (spacing 0.002)
+    chain.x[i] = mean  # draws from its start on, no burn-in
+    for min_precision in (dispersion._ALPHA_MIN_PRECISION, 16.0 / sd**2):  # the latter: sd / 4
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(dispersion, "_ALPHA_MIN_PRECISION", min_precision)
             draws = []

@@ -173,7 +173,7 @@ class _Chain:
     """One chain's state and its Gibbs sweep."""
 
     #: Whether the rows are a Gamma mixture of Poissons (:mod:`pandas_hier.backend.poissonmix`),
-    #: merged by its own rule.
+    #: whose rows are merged whatever the family.
     mixture = False
 
     def __init__(self, target: _Target, data, opts, rng):

@@ -69,7 +69,6 @@ __all__ = ["MixChain", "chain_type", "mixture_is_cheaper"]
 _PG_PER_UNIT, _PG_MAX, _PG_FRACTION, _MIX_PER_CELL, _MIX_FIXED = 31e-9, 1.2e-6, 130e-9, 0.26e-6, 7.6e-3
 
 
-
 def mixture_is_cheaper(shapes, cells: int, fractional: bool = False) -> bool:
     """Whether the mixture's sweep on ``cells`` cells costs less than Pólya-Gamma draws of
     integer ``shapes`` (one per draw; ``fractional``: each with a fractional part as well).

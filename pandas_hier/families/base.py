@@ -49,8 +49,8 @@ class Family:
     #: How the Gibbs sampler may merge rows of one leaf with equal predictors into one, leaving
     #: the likelihood unchanged up to a constant: ``"trials"`` (successes and trials add: a
     #: Bernoulli row is one trial), ``"exposure"`` (counts and exposures add), ``"rows"``
-    #: (rows of equal offsets: counts add, and each cell keeps its number of rows and the rows'
-    #: distinct counts in ``extra``, for the likelihood's own parameter) or ``None``.
+    #: (rows of equal offsets: counts add, each cell keeps its number of rows, and the rows'
+    #: distinct counts are kept in ``extra`` for the likelihood's own parameter) or ``None``.
     merge: str | None = None
     #: Whether the likelihood is a Gamma mixture of Poissons (negative binomial, binomial,
     #: Bernoulli), which

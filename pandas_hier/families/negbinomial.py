@@ -70,8 +70,9 @@ class NegBinomial(Family):
         of rows and summed count, ``mu`` its linear predictor, and ``values`` and ``counts``
         the distinct counts of the original rows and how often each occurs (the
         ``lgamma(y + alpha)`` terms need the rows' own counts). Every call is one pass over
-        the cells, and ``exp(mu)`` is taken once: the slice updates of ``alpha`` evaluate it
-        many times at one ``mu``.
+        the cells, and ``exp(mu)`` is taken once: slice updates of ``alpha`` evaluate it many
+        times at one ``mu`` (the Gibbs sweeps' Newton steps use a compiled pass instead,
+        :mod:`pandas_hier.backend.dispersion`).
 
         Examples
         --------

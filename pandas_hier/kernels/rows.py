@@ -207,9 +207,9 @@ def _shifted(eta, Xc, group, delta, i):
 
 @njit(cache=True, nogil=True, inline="always")
 def _log_sum(e, log_alpha):
-    """``log(alpha + exp(e))``, ``p = exp(e) / (alpha + exp(e))`` and ``1 - p`` (each to full
-    precision) with one ``exp`` and one ``log``: a third less time per pass than two ``exp``s
-    as in ``logaddexp``, and no overflow."""
+    """``log(alpha + exp(e))`` (to absolute precision), ``p = exp(e) / (alpha + exp(e))`` and
+    ``1 - p`` (each to relative precision) with one ``exp`` and one ``log``: a third less time
+    per pass than two ``exp``s as in ``logaddexp`` (``log1p`` costs more still), no overflow."""
     q = np.exp(-abs(e - log_alpha))
     lse = max(e, log_alpha) + np.log(1.0 + q)
     big, small = 1.0 / (1.0 + q), q / (1.0 + q)
