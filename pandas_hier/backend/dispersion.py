@@ -84,11 +84,12 @@ class AlphaSteps:
 
     def _newton_alpha(self, eta, at):
         """One Metropolis-Hastings step for ``u = log alpha`` whose proposal is a Newton step
-        of the log-posterior from the current value, with its inverse curvature (at least
-        ``_ALPHA_MIN_PRECISION``) as variance, its length at most ``_ALPHA_MAX_STEP`` (Gamerman 1997; the leaves' move in
-        :mod:`pandas_hier.backend.leafmh`, in one dimension). ``at``: the current point's
-        :meth:`_alpha_newton_at`; returns the next's. The proposal is defined at every point,
-        so the step leaves the posterior invariant; a non-finite point is refused."""
+        of the log-posterior from the current value, at most ``_ALPHA_MAX_STEP`` long, with
+        its inverse curvature (at least ``_ALPHA_MIN_PRECISION``) as variance (Gamerman 1997;
+        the leaves' move in :mod:`pandas_hier.backend.leafmh`, in one dimension). ``at``: the
+        current point's :meth:`_alpha_newton_at`; returns the next's. The proposal is defined
+        at every point, so the step leaves the posterior invariant; a non-finite point is
+        refused."""
         i = self._log_coord
         u, (lp, mean, prec) = float(self.x[i]), at
         if not np.isfinite(lp + mean + prec):
