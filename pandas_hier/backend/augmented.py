@@ -26,8 +26,8 @@ Each iteration, on the model's scale (``docs/model.md``, "The augmented route"):
 Because step 2 integrates every coefficient out, the sds never meet the funnel that makes
 row-level NUTS diverge. Every step leaves the posterior invariant, so the chain targets the
 same posterior as the row-level model (``tests/test_backend_augmented.py``). No step can
-diverge and none has a step size to adapt: warm-up only sets the slice widths (three times
-each coordinate's sd over doubling windows of sweeps, the last one kept). Chains run in parallel (:mod:`pandas_hier.backend.chains`).
+diverge or has a step size to adapt: warm-up only sets the slice widths (3 sds of each
+coordinate over doubling windows of sweeps). Chains run in parallel (``backend/chains.py``).
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ import numpy as np
 
 from pandas_hier import names
 from pandas_hier.backend.augmented import _Chain
-from pandas_hier.backend.slicing import slice_update
 from pandas_hier.kernels.rows import dispersion_terms
 
 __all__ = ["AlphaSteps", "DispersionChain"]
@@ -64,23 +63,21 @@ class AlphaSteps:
                 return None
         return i
 
-    def update_alpha(self, eta) -> None:
+    def update_row_params(self, eta) -> None:
         """``alpha`` at the cells' linear predictor ``eta``, latent variables integrated out:
         Newton Metropolis-Hastings steps in ``log alpha`` (three passes over the cells, against
-        about six for slice sampling), or slice sampling where ``alpha`` is not sampled on the
-        log scale or the rows are few (``_NEWTON_MIN_ROWS``)."""
+        about six for slice sampling), or the base chain's slice sampling on the family's
+        likelihood where ``alpha`` is not sampled on the log scale or the rows are few
+        (``_NEWTON_MIN_ROWS``)."""
         if "_log_coord" not in self.__dict__:
             few = float(self.extra["rows"].sum()) < _NEWTON_MIN_ROWS
             self._log_coord = None if few else self._alpha_log_coord()
         if self._log_coord is None:
-            loglik = self.alpha_loglik(eta)
-            lp = self.row_loglik(self.x, loglik)
-            for i, width, direction in self._row_moves():
-                lp = slice_update(lambda z: self.row_loglik(z, loglik), self.x, i, width, lp, self.rng, direction)
-        else:
-            at = self._alpha_newton_at(eta, float(self.x[self._log_coord]))
-            for _ in range(_ALPHA_STEPS):
-                at = self._newton_alpha(eta, at)
+            super().update_row_params(eta)
+            return
+        at = self._alpha_newton_at(eta, float(self.x[self._log_coord]))
+        for _ in range(_ALPHA_STEPS):
+            at = self._newton_alpha(eta, at)
 
     def _newton_alpha(self, eta, at):
         """One Metropolis-Hastings step for ``u = log alpha`` whose proposal is a Newton step
@@ -129,27 +126,7 @@ class AlphaSteps:
         prec = max(-curv, _ALPHA_MIN_PRECISION)
         return r0 + t + prior[1], u + float(np.clip(grad / prec, -_ALPHA_MAX_STEP, _ALPHA_MAX_STEP)), prec
 
-    def alpha_loglik(self, eta):
-        """The negative binomial log-likelihood of the rows as a function ``f(sigma=None,
-        alpha=...)`` at the cells' linear predictor ``eta``: ``NegBinomial.loglik_merged``, its
-        sum over the cells in one compiled pass."""
-        from scipy.special import gammaln
-
-        values, counts = self.extra["counts_of"]
-        n = float(self.extra["rows"].sum())
-        const = -float(counts @ gammaln(values + 1))
-
-        def f(sigma=None, *, alpha) -> float:
-            a = float(alpha)
-            tail = dispersion_terms(self.y, self.extra["rows"], eta, a)[0]
-            return const + float(counts @ gammaln(values + a)) - n * float(gammaln(a)) + n * a * np.log(a) + tail
-
-        return f
-
 
 class DispersionChain(AlphaSteps, _Chain):
     """The Pólya-Gamma route's chain (:mod:`pandas_hier.backend.augmented`) for the negative
     binomial, ``alpha`` moved by :class:`AlphaSteps`."""
-
-    def update_row_params(self, eta) -> None:
-        self.update_alpha(eta)

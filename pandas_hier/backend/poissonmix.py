@@ -152,6 +152,10 @@ class MixChain(AlphaSteps, LeafChain):
             self._b = (self._alpha, self.n_rows * self._alpha + self.y)
         return self._b[1], float(np.log(self._alpha))
 
+    def base_eta(self) -> np.ndarray:
+        """The cells' linear predictor at the current leaves, without the Gamma variables."""
+        return linear_predictor(self.X, self.leaf, np.ascontiguousarray(self.leaves())) + self.base
+
     # -- moves on the likelihood itself ------------------------------------------------------
     def cell_view(self, lev):
         if not self._exact:
@@ -159,8 +163,7 @@ class MixChain(AlphaSteps, LeafChain):
         info = self.levels[lev]
         if lev not in self._level_X:
             self._level_X[lev] = np.ascontiguousarray(self.X[:, info["coords"]])
-        eta = linear_predictor(self.X, self.leaf, np.ascontiguousarray(self.leaves())) + self.base
-        return self.y, eta, self._level_X[lev], info["group"]
+        return self.y, self.base_eta(), self._level_X[lev], info["group"]
 
     def group_rows(self, y, eta, Xc, group, n):
         """As the Poisson's; on the likelihood itself while ``_exact``: per cell, up to a
@@ -193,7 +196,7 @@ class MixChain(AlphaSteps, LeafChain):
         """The module's steps 1 to 5."""
         x, t = self.x, self.t
         if self.n_rows is not None:
-            self.update_alpha(linear_predictor(self.X, self.leaf, np.ascontiguousarray(self.leaves())) + self.base)
+            self.update_row_params(self.base_eta())
             self._alpha = self.params(x)[1][names.ALPHA]
         self.scales_and_upper()
         Ls = t.scales(x)[2]
@@ -226,7 +229,7 @@ class MixChain(AlphaSteps, LeafChain):
     def draw_mixture(self) -> None:
         """Each cell's Gamma variable given the coefficients, into the offsets."""
         b, log_a = self.mix_terms()
-        eta = linear_predictor(self.X, self.leaf, np.ascontiguousarray(self.leaves())) + self.base
+        eta = self.base_eta()
         with np.errstate(over="ignore"):
             rate = np.exp(log_a) + np.exp(eta)
         total = self.rng.standard_gamma(b) / rate

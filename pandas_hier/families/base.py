@@ -53,8 +53,8 @@ class Family:
     #: distinct counts are kept in ``extra`` for the likelihood's own parameter) or ``None``.
     merge: str | None = None
     #: Whether the likelihood is a Gamma mixture of Poissons (negative binomial, binomial,
-    #: Bernoulli), which
-    #: the Poisson's sweep samples given per-cell Gamma variables (:mod:`pandas_hier.backend.poissonmix`).
+    #: Bernoulli), which the Poisson's sweep samples given per-cell Gamma variables
+    #: (:mod:`pandas_hier.backend.poissonmix`).
     poisson_mixture: bool = False
 
     def mixture_nu(self, extra: Mapping) -> float:
